@@ -1,0 +1,1 @@
+"""The hash-chained audit log: every state change, who made it, before and after."""

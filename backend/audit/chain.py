@@ -1,0 +1,109 @@
+"""Pure hash-chain rules: how an entry is hashed and how a chain is checked."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for before/after snapshots (UUIDs, datetimes and enums as strings)."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [to_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """The hashed content of one audit entry."""
+
+    seq: int
+    at: datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_name: str
+    actor_role: str
+    action: str
+    subject_type: str
+    subject_id: str
+    before: Any
+    after: Any
+    reason: str | None
+    prev_hash: str
+
+    def digest(self) -> str:
+        body = {
+            "seq": self.seq,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor_kind": self.actor_kind,
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "prev_hash": self.prev_hash,
+        }
+        encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+class ChainProblem(enum.StrEnum):
+    TAMPERED = "TAMPERED"  # content changed after it was written
+    MISSING = "MISSING"  # a sequence number is absent (deleted entry or truncated tail)
+    REORDERED = "REORDERED"  # entries swapped, or a link points to the wrong predecessor
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerdict:
+    ok: bool
+    checked: int
+    problem: ChainProblem | None = None
+    seq: int | None = None
+    detail: str | None = None
+
+
+def verify_links(links: Iterable[tuple[ChainLink, str]], *, head_seq: int | None = None) -> ChainVerdict:
+    """Check (link, stored hash) pairs in seq order; name the first bad entry."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    for link, stored_hash in links:
+        if link.seq != expected_seq:
+            if link.seq > expected_seq:
+                return ChainVerdict(False, checked, ChainProblem.MISSING, expected_seq,
+                                    f"entry {expected_seq} is missing (next present is {link.seq})")
+            return ChainVerdict(False, checked, ChainProblem.REORDERED, link.seq, "sequence goes backwards")
+        if link.prev_hash != prev_hash:
+            return ChainVerdict(False, checked, ChainProblem.REORDERED, link.seq,
+                                f"entry {link.seq} does not follow entry {link.seq - 1}")
+        if link.digest() != stored_hash:
+            return ChainVerdict(False, checked, ChainProblem.TAMPERED, link.seq,
+                                f"entry {link.seq} was changed after it was written")
+        prev_hash = stored_hash
+        expected_seq += 1
+        checked += 1
+    if head_seq is not None and head_seq >= expected_seq:
+        return ChainVerdict(False, checked, ChainProblem.MISSING, expected_seq,
+                            f"entries {expected_seq}..{head_seq} are missing from the end")
+    return ChainVerdict(True, checked)

@@ -1,0 +1,69 @@
+"""One Settings object, read from MINESAFE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINESAFE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEV_SECRET
+    database_url: str = "sqlite+aiosqlite:///var/minesafe.db"
+    public_url: str = "http://127.0.0.1:8000"
+
+    # object store: "folder" (embedded default) or "s3" (MinIO, SeaweedFS, AWS)
+    store: Literal["folder", "s3"] = "folder"
+    store_folder: Path = Path("var/objects")
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "minesafe"
+    s3_secret_key: str = "minesafe-secret"
+    s3_bucket: str = "minesafe"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+    # live events: in-process (one replica), Redis or NATS (several replicas)
+    event_bus: Literal["memory", "redis", "nats"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    nats_url: str = "nats://127.0.0.1:4222"
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    upload_url_minutes: int = 15
+
+    max_photo_bytes: int = 15 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    max_video_bytes: int = 2 * 1024 * 1024 * 1024
+    photo_max_side: int = 2560
+    thumbnail_side: int = 320
+
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5000
+    graphiql: bool | None = Field(default=None, description="defaults to on in development only")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError("MINESAFE_SECRET_KEY must be set to 32+ random characters outside development")
+            if self.store == "s3" and self.s3_secret_key == "minesafe-secret":
+                raise ValueError("MINESAFE_S3_SECRET_KEY must be set outside development")
+        return self
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.environment == "development" if self.graphiql is None else self.graphiql
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

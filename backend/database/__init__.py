@@ -1,0 +1,1 @@
+"""Engine, declarative Base, sessions and migrations."""

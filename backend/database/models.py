@@ -1,0 +1,10 @@
+"""Imports every domain's models so that metadata (and Alembic) sees all tables."""
+
+from backend.accounts import models as accounts_models  # noqa: F401
+from backend.audit import models as audit_models  # noqa: F401
+from backend.hazards import models as hazards_models  # noqa: F401
+from backend.org import models as org_models  # noqa: F401
+from backend.storage import models as storage_models  # noqa: F401
+from backend.database.base import Base
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Mines, areas (working faces, roadways, chambers) and teams."""
