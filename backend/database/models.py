@@ -2,9 +2,9 @@
 
 from backend.accounts import models as accounts_models  # noqa: F401
 from backend.audit import models as audit_models  # noqa: F401
+from backend.database.base import Base
 from backend.hazards import models as hazards_models  # noqa: F401
 from backend.org import models as org_models  # noqa: F401
 from backend.storage import models as storage_models  # noqa: F401
-from backend.database.base import Base
 
 metadata = Base.metadata

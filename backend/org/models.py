@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +26,8 @@ class Mine(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Per-mine overrides of DOMAIN.md defaults, e.g. {"hazard_deadline_hours": {"A": 120}}."""
 
 
 class Area(IdMixin, TimestampMixin, Base):

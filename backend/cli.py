@@ -1,0 +1,96 @@
+"""The `minesafe` command: serve, db, seed-demo, user, audit, schema — and the workers' sub-commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+
+import typer
+
+from backend.config import get_settings
+
+app = typer.Typer(help="minesafe: intelligent intrinsic safety for coal mines.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit hash chain.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(schema_app, name="schema")
+
+WORKER_APPS = {"sensors": "sensors.cli", "vision": "vision.cli"}
+for _name, _module in WORKER_APPS.items():
+    with contextlib.suppress(ImportError):  # that part is not in this checkout yet
+        app.add_typer(importlib.import_module(_module).app, name=_name)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the GraphQL backend."""
+    import uvicorn
+
+    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
+                ws="websockets", log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations to the configured database."""
+    from backend.database.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo mine (users of every role, areas, teams, devices, hazards in every state)."""
+    from backend.seed import seed_demo_mine
+
+    asyncio.run(seed_demo_mine(get_settings()))
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    display_name: str = typer.Option(..., "--name"),
+    roles: list[str] = typer.Option(..., "--role", help="repeat for several roles"),
+    mine: str = typer.Option("DEMO", help="mine code"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Add a person to a mine."""
+    from backend.accounts.roles import Role
+    from backend.commands import add_user_cli
+
+    asyncio.run(add_user_cli(get_settings(), mine_code=mine, username=username, display_name=display_name,
+                             roles=[Role(r) for r in roles], password=password))
+    typer.echo(f"added {username}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify every mine's audit hash chain; exits 1 naming the first bad entry."""
+    from backend.commands import verify_all_chains
+
+    problems = asyncio.run(verify_all_chains(get_settings()))
+    for line in problems.lines:
+        typer.echo(line)
+    raise typer.Exit(0 if problems.ok else 1)
+
+
+@schema_app.command("export")
+def schema_export() -> None:
+    """Write backend/schema.graphql from the code."""
+    from backend.graphql.schema import SDL_PATH, export_sdl
+
+    export_sdl()
+    typer.echo(f"wrote {SDL_PATH}")

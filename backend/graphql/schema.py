@@ -1,0 +1,63 @@
+"""The one contract: every domain's Query, Mutation and Subscription composed into one schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from backend.accounts import resolvers as accounts
+from backend.audit import resolvers as audit
+from backend.config import Settings, get_settings
+from backend.graphql.errors import should_mask_error
+from backend.hazards import resolvers as hazards
+from backend.org import resolvers as org
+from backend.storage import resolvers as storage
+
+DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query)
+DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation)
+DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+class ResolvePrincipal(SchemaExtension):
+    """Read the caller's token once per operation, before any resolver runs."""
+
+    async def on_execute(self):  # type: ignore[no-untyped-def,override]
+        context = self.execution_context.context
+        if hasattr(context, "resolve_principal"):
+            await context.resolve_principal()
+        yield
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return strawberry.Schema(
+        query=merge_types("Query", DOMAIN_QUERIES),
+        mutation=merge_types("Mutation", DOMAIN_MUTATIONS),
+        subscription=merge_types("Subscription", DOMAIN_SUBSCRIPTIONS),
+        extensions=[
+            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            ResolvePrincipal,
+            MaskErrors(should_mask_error=should_mask_error),
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def export_sdl(path: Path = SDL_PATH) -> str:
+    sdl = build_schema().as_str() + "\n"
+    path.write_text(sdl)
+    return sdl

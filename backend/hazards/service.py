@@ -1,0 +1,126 @@
+"""Hazard queries and plain writes (never commits)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.database.base import utcnow
+from backend.graphql.errors import NotFoundError, ValidationFailedError
+from backend.hazards.models import Hazard, HazardPhoto, PhotoStage
+from backend.hazards.rules import OPEN_STATES, HazardGrade, HazardSource, HazardState
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class HazardFilter:
+    states: Sequence[HazardState] = field(default_factory=tuple)
+    grade: HazardGrade | None = None
+    area_id: uuid.UUID | None = None
+    responsible_id: uuid.UUID | None = None
+    reporter_id: uuid.UUID | None = None
+    source: HazardSource | None = None
+    overdue: bool | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HazardPage:
+    hazards: Sequence[Hazard]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+async def get(*, session: AsyncSession, hazard_id: uuid.UUID) -> Hazard | None:
+    """One hazard by id."""
+    return await session.get(Hazard, hazard_id)
+
+
+async def get_in_mine_or_raise(*, session: AsyncSession, hazard_id: uuid.UUID, mine_id: uuid.UUID,
+                               for_update: bool = False) -> Hazard:
+    """The hazard, locked when for_update; another mine's hazard is reported as missing."""
+    hazard = await session.get(Hazard, hazard_id, with_for_update=for_update)
+    if hazard is None or hazard.mine_id != mine_id:
+        raise NotFoundError("no such hazard")
+    return hazard
+
+
+def encode_cursor(hazard: Hazard) -> str:
+    raw = f"{hazard.created_at.isoformat()}|{hazard.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, _, hazard_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(hazard_id)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailedError("after is not a cursor from this list", field="after") from error
+
+
+def _filtered(query: Select[tuple[Hazard]], criteria: HazardFilter, now: datetime) -> Select[tuple[Hazard]]:
+    if criteria.states:
+        query = query.where(Hazard.state.in_(list(criteria.states)))
+    if criteria.grade is not None:
+        query = query.where(Hazard.grade == criteria.grade)
+    if criteria.area_id is not None:
+        query = query.where(Hazard.area_id == criteria.area_id)
+    if criteria.responsible_id is not None:
+        query = query.where(Hazard.responsible_id == criteria.responsible_id)
+    if criteria.reporter_id is not None:
+        query = query.where(Hazard.reporter_id == criteria.reporter_id)
+    if criteria.source is not None:
+        query = query.where(Hazard.source == criteria.source)
+    if criteria.reported_from is not None:
+        query = query.where(Hazard.created_at >= criteria.reported_from)
+    if criteria.reported_to is not None:
+        query = query.where(Hazard.created_at < criteria.reported_to)
+    overdue = and_(Hazard.state.in_(list(OPEN_STATES)), Hazard.deadline.is_not(None), Hazard.deadline < now)
+    if criteria.overdue is True:
+        query = query.where(overdue)
+    elif criteria.overdue is False:
+        query = query.where(~overdue)
+    return query
+
+
+async def list_page(*, session: AsyncSession, mine_id: uuid.UUID, criteria: HazardFilter, first: int,
+                    after: str | None) -> HazardPage:
+    """Newest first, paginated by an opaque (created_at, id) cursor."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise ValidationFailedError(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+    query = _filtered(select(Hazard).where(Hazard.mine_id == mine_id), criteria, utcnow())
+    if after:
+        created, hazard_id = decode_cursor(after)
+        query = query.where(or_(Hazard.created_at < created,
+                                and_(Hazard.created_at == created, Hazard.id < hazard_id)))
+    rows = (await session.scalars(query.order_by(Hazard.created_at.desc(), Hazard.id.desc()).limit(first + 1))).all()
+    page = rows[:first]
+    return HazardPage(hazards=page, has_next_page=len(rows) > first,
+                      end_cursor=encode_cursor(page[-1]) if page else None)
+
+
+async def photos_by_hazard(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, PhotoStage]]
+                           ) -> list[list[HazardPhoto]]:
+    """Photos for (hazard id, stage) keys, in order, for a DataLoader."""
+    hazard_ids = {hazard_id for hazard_id, _ in keys}
+    rows = await session.scalars(select(HazardPhoto).where(HazardPhoto.hazard_id.in_(hazard_ids))
+                                 .order_by(HazardPhoto.position))
+    grouped: dict[tuple[uuid.UUID, PhotoStage], list[HazardPhoto]] = defaultdict(list)
+    for photo in rows:
+        grouped[(photo.hazard_id, photo.stage)].append(photo)
+    return [grouped.get(key, []) for key in keys]
+
+
+async def find_by_source(*, session: AsyncSession, mine_id: uuid.UUID, source: HazardSource,
+                         source_ref: str) -> Hazard | None:
+    return await session.scalar(select(Hazard).where(Hazard.mine_id == mine_id, Hazard.source == source,
+                                                     Hazard.source_ref == source_ref))
