@@ -1,0 +1,260 @@
+"""Typed messages the app reads from the GraphQL API (dataclasses + enums, no Kivy).
+
+Dataclasses rather than pydantic because pydantic-core has no python-for-android recipe, and the
+same code must run in the Android build.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO-8601 timestamp from the API as an aware UTC datetime (None stays None)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class HazardState(enum.StrEnum):
+    REPORTED = "REPORTED"
+    ASSIGNED = "ASSIGNED"
+    RECTIFYING = "RECTIFYING"
+    PENDING_REVIEW = "PENDING_REVIEW"
+    CLOSED = "CLOSED"
+    DISMISSED = "DISMISSED"
+
+
+class HazardGrade(enum.StrEnum):
+    MAJOR = "MAJOR"
+    GENERAL = "GENERAL"
+
+
+class HazardLevel(enum.StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Role(enum.StrEnum):
+    """The roles of DOMAIN.md, as the app compares them (lower case, whatever the API spells)."""
+
+    MINER = "miner"
+    TEAM_LEADER = "team_leader"
+    SAFETY_OFFICER = "safety_officer"
+    MENTOR = "mentor"
+    AREA_MANAGER = "area_manager"
+    MINE_MANAGER = "mine_manager"
+    ADMIN = "admin"
+    DEVICE = "device"
+
+    @classmethod
+    def parse(cls, value: str) -> Role | None:
+        try:
+            return cls(value.lower())
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    mine_id: str | None = None
+    area_id: str | None = None
+    team_id: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> User:
+        roles = frozenset(r for r in (Role.parse(v) for v in data.get("roles") or []) if r is not None)
+        return cls(
+            id=str(data["id"]),
+            username=data.get("username") or "",
+            display_name=data.get("displayName") or data.get("username") or "",
+            roles=roles,
+            mine_id=data.get("mineId"),
+            area_id=data.get("areaId"),
+            team_id=data.get("teamId"),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "displayName": self.display_name,
+                "roles": sorted(r.value for r in self.roles), "mineId": self.mine_id,
+                "areaId": self.area_id, "teamId": self.team_id}
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSession:
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    user: User
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> AuthSession:
+        expires = parse_time(data.get("accessExpiresAt"))
+        if expires is None:
+            raise ValueError("accessExpiresAt missing from AuthSession")
+        return cls(access_token=data["accessToken"], refresh_token=data["refreshToken"],
+                   access_expires_at=expires, user=User.from_api(data["user"]))
+
+    def __repr__(self) -> str:  # never print tokens
+        return f"AuthSession(user={self.user.username!r}, access_expires_at={self.access_expires_at!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    name: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Area:
+        return cls(id=str(data["id"]), name=data.get("name") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    id: str
+    display_name: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any] | None) -> PersonRef | None:
+        if not data:
+            return None
+        return cls(id=str(data["id"]), display_name=data.get("displayName") or data.get("username") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    key: str
+    url: str | None
+    thumbnail_url: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Photo:
+        return cls(key=data["key"], url=data.get("url"), thumbnail_url=data.get("thumbnailUrl"))
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    id: str
+    state: HazardState
+    grade: HazardGrade
+    level: HazardLevel | None
+    description: str
+    location: str
+    area: Area | None
+    reporter: PersonRef | None
+    responsible: PersonRef | None
+    deadline: datetime | None
+    is_overdue: bool
+    photos: tuple[Photo, ...]
+    rectification_photos: tuple[Photo, ...]
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Hazard:
+        return cls(
+            id=str(data["id"]),
+            state=HazardState(data["state"]),
+            grade=HazardGrade(data["grade"]),
+            level=HazardLevel(data["level"]) if data.get("level") else None,
+            description=data.get("description") or "",
+            location=data.get("location") or "",
+            area=Area.from_api(data["area"]) if data.get("area") else None,
+            reporter=PersonRef.from_api(data.get("reporter")),
+            responsible=PersonRef.from_api(data.get("responsible")),
+            deadline=parse_time(data.get("deadline")),
+            is_overdue=bool(data.get("isOverdue")),
+            photos=tuple(Photo.from_api(p) for p in data.get("photos") or []),
+            rectification_photos=tuple(Photo.from_api(p) for p in data.get("rectificationPhotos") or []),
+            created_at=parse_time(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HazardPage:
+    hazards: tuple[Hazard, ...]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    at: datetime | None
+    action: str
+    actor_name: str
+    actor_role: str
+    reason: str | None
+    before: str | None
+    after: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> TraceEntry:
+        def text(value: Any) -> str | None:
+            if value is None or isinstance(value, str):
+                return value
+            return str(value)
+
+        return cls(at=parse_time(data.get("at")), action=data.get("action") or "",
+                   actor_name=data.get("actorName") or "", actor_role=data.get("actorRole") or "",
+                   reason=data.get("reason"), before=text(data.get("before")), after=text(data.get("after")))
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTicket:
+    key: str
+    url: str
+    method: str
+    headers: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> UploadTicket:
+        headers = tuple((h["name"], h["value"]) for h in data.get("headers") or [])
+        return cls(key=data["key"], url=data["url"], method=(data.get("method") or "PUT").upper(), headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class HazardEvent:
+    kind: str
+    hazard: Hazard | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> HazardEvent:
+        return cls(kind=data.get("kind") or "", hazard=Hazard.from_api(data["hazard"]) if data.get("hazard") else None)
+
+
+class Outcome(enum.StrEnum):
+    """How a mutation ended, from the app's point of view."""
+
+    OK = "ok"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class MutationResult:
+    """A union result: the hazard when it worked, else the member's typename and message."""
+
+    outcome: Outcome
+    hazard: Hazard | None = None
+    typename: str = ""
+    message: str = ""
+    field: str | None = None
+    key: str | None = None
+
+    @classmethod
+    def from_union(cls, data: dict[str, Any]) -> MutationResult:
+        typename = data.get("__typename", "")
+        if typename == "Hazard":
+            return cls(outcome=Outcome.OK, hazard=Hazard.from_api(data), typename=typename)
+        return cls(outcome=Outcome.REJECTED, typename=typename, message=data.get("message") or typename,
+                   field=data.get("field"), key=data.get("key"))

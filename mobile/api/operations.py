@@ -1,0 +1,144 @@
+"""The GraphQL documents the app sends (names match backend/schema.graphql)."""
+
+from __future__ import annotations
+
+USER_FIELDS = "id username displayName roles mineId areaId teamId"
+
+AUTH_RESULT = f"""
+  __typename
+  ... on AuthSession {{ accessToken refreshToken accessExpiresAt user {{ {USER_FIELDS} }} }}
+  ... on LoginFailed {{ message }}
+"""
+
+LOGIN = f"""
+mutation Login($username: String!, $password: String!) {{
+  login(username: $username, password: $password) {{ {AUTH_RESULT} }}
+}}
+"""
+
+REFRESH_SESSION = f"""
+mutation Refresh($refreshToken: String!) {{
+  refreshSession(refreshToken: $refreshToken) {{ {AUTH_RESULT} }}
+}}
+"""
+
+LOGOUT = """
+mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }
+"""
+
+ME = f"query Me {{ me {{ {USER_FIELDS} }} }}"
+
+AREAS = "query Areas { areas { id name } }"
+
+USERS = "query Users($role: Role) { users(role: $role) { id username displayName } }"
+
+HAZARD_FIELDS = """
+fragment HazardFields on Hazard {
+  id state grade level description location deadline isOverdue createdAt
+  area { id name }
+  reporter { id displayName }
+  responsible { id displayName }
+  photos { key url thumbnailUrl }
+  rectificationPhotos { key url thumbnailUrl }
+}
+"""
+
+HAZARDS = """
+query Hazards($filter: HazardFilter, $first: Int, $after: String) {
+  hazards(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { ...HazardFields } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+""" + HAZARD_FIELDS
+
+HAZARD = """
+query Hazard($id: ID!) { hazard(id: $id) { ...HazardFields } }
+""" + HAZARD_FIELDS
+
+TRACEABILITY = """
+query Traceability($subjectId: ID!) {
+  traceability(subjectId: $subjectId) { at action actorName actorRole reason before after }
+}
+"""
+
+REQUEST_UPLOAD = """
+mutation RequestUpload($input: RequestUploadInput!) {
+  requestUpload(input: $input) {
+    __typename
+    ... on UploadTicket { key url method headers { name value } expiresAt }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}
+"""
+
+# The members each hazard mutation's union may return, as one selection.
+_TRANSITION_RESULT = """
+  __typename
+  ... on Hazard { ...HazardFields }
+  ... on InvalidTransition { message }
+  ... on NotAllowed { message }
+  ... on ValidationFailed { message field }
+"""
+
+REPORT_HAZARD = """
+mutation ReportHazard($input: ReportHazardInput!) {
+  reportHazard(input: $input) {
+    __typename
+    ... on Hazard { ...HazardFields }
+    ... on PhotoRejected { message key }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}
+""" + HAZARD_FIELDS
+
+SUBMIT_RECTIFICATION = """
+mutation SubmitRectification($input: SubmitRectificationInput!) {
+  submitRectification(input: $input) {
+    __typename
+    ... on Hazard { ...HazardFields }
+    ... on PhotoRejected { message key }
+    ... on InvalidTransition { message }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}
+""" + HAZARD_FIELDS
+
+TRIAGE_HAZARD = f"""
+mutation TriageHazard($input: TriageHazardInput!) {{
+  triageHazard(input: $input) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
+ACCEPT_HAZARD = f"""
+mutation AcceptHazard($hazardId: ID!) {{
+  acceptHazard(hazardId: $hazardId) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
+REINSPECT_HAZARD = f"""
+mutation ReinspectHazard($input: ReinspectHazardInput!) {{
+  reinspectHazard(input: $input) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
+DISMISS_HAZARD = f"""
+mutation DismissHazard($hazardId: ID!, $reason: String!) {{
+  dismissHazard(hazardId: $hazardId, reason: $reason) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
+SIGN_OFF_MAJOR_HAZARD = f"""
+mutation SignOff($hazardId: ID!) {{
+  signOffMajorHazard(hazardId: $hazardId) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
+HAZARD_EVENTS = """
+subscription HazardEvents($areaId: ID, $assigneeId: ID) {
+  hazardEvents(areaId: $areaId, assigneeId: $assigneeId) { kind hazard { ...HazardFields } }
+}
+""" + HAZARD_FIELDS

@@ -1,0 +1,47 @@
+"""What a controller may use: the API, the outbox, the session, a runner, navigation and text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mobile.api.client import ApiClient
+from mobile.api.live import LiveEvents
+from mobile.api.service import MineSafeApi
+from mobile.api.session import SessionStore
+from mobile.i18n import Translator
+from mobile.outbox.store import Outbox
+from mobile.outbox.worker import OutboxWorker
+from mobile.runner import Runner
+from mobile.settings import AppSettings
+from mobile.storage import LocalStore
+
+
+@dataclass
+class AppContext:
+    """Built once by the app (or by a unit test with an InlineRunner)."""
+
+    store: LocalStore
+    settings: AppSettings
+    sessions: SessionStore
+    client: ApiClient
+    api: MineSafeApi
+    outbox: Outbox
+    worker: OutboxWorker | None
+    runner: Runner
+    tr: Translator
+    navigate: Callable[..., None]
+    live: LiveEvents | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def signed_in_changed(self) -> None:
+        """Start or stop the background parts after a sign-in, sign-out or server change."""
+        user = self.sessions.user
+        if self.worker is not None:
+            self.worker.wake()
+        if self.live is not None:
+            if user is None:
+                self.live.stop()
+            else:
+                self.live.start(areaId=None, assigneeId=None)

@@ -1,0 +1,1 @@
+"""The on-device outbox: every report waits here (SQLite) until the server acknowledged it."""

@@ -1,0 +1,22 @@
+"""The app's screens, one folder each; to add a screen add its folder and one line here.
+
+Order matters only for the first screen that is loaded; the home menu uses ScreenSpec.menu_order.
+"""
+
+SCREENS: tuple[str, ...] = (
+    "server",
+    "login",
+    "home",
+    "report",
+    "outbox",
+    "mywork",
+    "hazards",
+    "hazard",
+    "rectify",
+    "triage",
+    "reinspect",
+    "trace",
+    "settings",
+    # "alerts",    ← issue 4 adds mobile/screens/alerts/ and this line
+    # "training",  ← issue 6 adds mobile/screens/training/ and this line
+)

@@ -1,0 +1,11 @@
+"""Every hazard of my mine (the server limits what a role may see)."""
+
+from __future__ import annotations
+
+from mobile.api.models import HazardPage
+from mobile.ui.hazard_list import HazardListController
+
+
+class HazardsController(HazardListController):
+    def load(self) -> HazardPage:
+        return self.ctx.api.hazards(mine=True, first=100)

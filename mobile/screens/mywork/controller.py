@@ -1,0 +1,17 @@
+"""Hazards the signed-in user is responsible for and that are still open."""
+
+from __future__ import annotations
+
+from mobile.api.client import AuthRequired
+from mobile.api.models import HazardPage, HazardState
+from mobile.ui.hazard_list import HazardListController
+
+OPEN_STATES = [HazardState.ASSIGNED, HazardState.RECTIFYING, HazardState.PENDING_REVIEW]
+
+
+class MyWorkController(HazardListController):
+    def load(self) -> HazardPage:
+        user = self.ctx.sessions.user
+        if user is None:
+            raise AuthRequired("not signed in")
+        return self.ctx.api.hazards(states=OPEN_STATES, assignee_id=user.id)

@@ -1,0 +1,7 @@
+from kivy.properties import ListProperty
+
+from mobile.ui.base import BaseModel
+
+
+class OutboxModel(BaseModel):
+    rows = ListProperty([])

@@ -1,0 +1,9 @@
+from kivy.properties import StringProperty
+
+from mobile.ui.hazard_list import HazardListModel
+
+
+class ReinspectModel(HazardListModel):
+    hazard_id = StringProperty("")
+    headline = StringProperty("")
+    facts = StringProperty("")

@@ -1,0 +1,11 @@
+from kivy.properties import ListProperty, StringProperty
+
+from mobile.ui.base import BaseModel
+
+
+class ReportModel(BaseModel):
+    photos = ListProperty([])        # local file paths, in order
+    photos_text = StringProperty("")
+    area_names = ListProperty([])    # spinner values
+    area_name = StringProperty("")
+    grade = StringProperty("GENERAL")

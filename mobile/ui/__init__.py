@@ -1,0 +1,1 @@
+"""Shared UI pieces: the screen registry, base model / controller / screen, the theme."""
