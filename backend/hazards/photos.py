@@ -145,11 +145,10 @@ def _decode(image: ImageFile.ImageFile) -> Image.Image:
     except (SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
         raise PhotoRejectedError(PhotoRejectReason.CORRUPT, f"the image data is damaged: {exc}") from exc
     try:
-        oriented = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy when there is nothing to turn
     except (ValueError, SyntaxError, OSError) as exc:  # unreadable EXIF: keep the pixels as stored
         logger.info("ignoring unreadable EXIF orientation: %s", exc)
-        oriented = image
-    return oriented if oriented is not None else image
+    return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -218,7 +217,8 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int
         image.draft("RGB", _draft_box(image.size, max_side))  # a smaller scale when it still covers max_side
     photo = _to_rgb(_decode(image))
     if max(photo.size) > max_side:
-        photo.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        # bicubic: a <2× downscale looks the same as with Lanczos and is a third faster
+        photo.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
 
     thumb = _thumbnail_source(data, fmt, thumbnail_side, max_pixels, photo)
     thumb.thumbnail((thumbnail_side, thumbnail_side), Image.Resampling.LANCZOS)
