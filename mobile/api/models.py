@@ -148,7 +148,8 @@ class Photo:
 class Hazard:
     id: str
     state: HazardState
-    grade: HazardGrade
+    grade: HazardGrade | None          # set at triage
+    suggested_grade: HazardGrade | None
     level: HazardLevel | None
     description: str
     location: str
@@ -161,17 +162,24 @@ class Hazard:
     rectification_photos: tuple[Photo, ...]
     created_at: datetime | None
 
+    @property
+    def effective_grade(self) -> HazardGrade:
+        """The triaged grade, else the reporter's suggestion, else general."""
+        return self.grade or self.suggested_grade or HazardGrade.GENERAL
+
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Hazard:
         return cls(
             id=str(data["id"]),
             state=HazardState(data["state"]),
-            grade=HazardGrade(data["grade"]),
+            grade=HazardGrade(data["grade"]) if data.get("grade") else None,
+            suggested_grade=HazardGrade(data["suggestedGrade"]) if data.get("suggestedGrade") else None,
             level=HazardLevel(data["level"]) if data.get("level") else None,
             description=data.get("description") or "",
             location=data.get("location") or "",
             area=Area.from_api(data["area"]) if data.get("area") else None,
-            reporter=PersonRef.from_api(data.get("reporter")),
+            reporter=PersonRef.from_api(data.get("reporter"))
+            or (PersonRef(id="", display_name=data["reporterName"]) if data.get("reporterName") else None),
             responsible=PersonRef.from_api(data.get("responsible")),
             deadline=parse_time(data.get("deadline")),
             is_overdue=bool(data.get("isOverdue")),
@@ -190,6 +198,7 @@ class HazardPage:
 
 @dataclass(frozen=True, slots=True)
 class TraceEntry:
+    seq: int
     at: datetime | None
     action: str
     actor_name: str
@@ -203,9 +212,11 @@ class TraceEntry:
         def text(value: Any) -> str | None:
             if value is None or isinstance(value, str):
                 return value
+            if isinstance(value, dict):
+                return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
             return str(value)
 
-        return cls(at=parse_time(data.get("at")), action=data.get("action") or "",
+        return cls(seq=int(data.get("seq") or 0), at=parse_time(data.get("at")), action=data.get("action") or "",
                    actor_name=data.get("actorName") or "", actor_role=data.get("actorRole") or "",
                    reason=data.get("reason"), before=text(data.get("before")), after=text(data.get("after")))
 
@@ -256,5 +267,6 @@ class MutationResult:
         typename = data.get("__typename", "")
         if typename == "Hazard":
             return cls(outcome=Outcome.OK, hazard=Hazard.from_api(data), typename=typename)
-        return cls(outcome=Outcome.REJECTED, typename=typename, message=data.get("message") or typename,
+        message = data.get("message") or typename
+        return cls(outcome=Outcome.REJECTED, typename=typename, message=message,
                    field=data.get("field"), key=data.get("key"))

@@ -30,11 +30,11 @@ ME = f"query Me {{ me {{ {USER_FIELDS} }} }}"
 
 AREAS = "query Areas { areas { id name } }"
 
-USERS = "query Users($role: Role) { users(role: $role) { id username displayName } }"
+PEOPLE = "query People($role: Role, $areaId: ID) { people(role: $role, areaId: $areaId) { id displayName } }"
 
 HAZARD_FIELDS = """
 fragment HazardFields on Hazard {
-  id state grade level description location deadline isOverdue createdAt
+  id state grade suggestedGrade level description location deadline isOverdue createdAt reporterName
   area { id name }
   reporter { id displayName }
   responsible { id displayName }
@@ -44,8 +44,8 @@ fragment HazardFields on Hazard {
 """
 
 HAZARDS = """
-query Hazards($filter: HazardFilter, $first: Int, $after: String) {
-  hazards(filter: $filter, first: $first, after: $after) {
+query Hazards($where: HazardFilterInput, $first: Int!, $after: String) {
+  hazards(where: $where, first: $first, after: $after) {
     edges { cursor node { ...HazardFields } }
     pageInfo { hasNextPage endCursor }
   }
@@ -58,7 +58,9 @@ query Hazard($id: ID!) { hazard(id: $id) { ...HazardFields } }
 
 TRACEABILITY = """
 query Traceability($subjectId: ID!) {
-  traceability(subjectId: $subjectId) { at action actorName actorRole reason before after }
+  traceability(subjectId: $subjectId) {
+    seq at action actorName actorRole reason before after responsible { id displayName }
+  }
 }
 """
 
@@ -79,6 +81,7 @@ _TRANSITION_RESULT = """
   ... on Hazard { ...HazardFields }
   ... on InvalidTransition { message }
   ... on NotAllowed { message }
+  ... on NotFound { message }
   ... on ValidationFailed { message field }
 """
 
@@ -87,7 +90,7 @@ mutation ReportHazard($input: ReportHazardInput!) {
   reportHazard(input: $input) {
     __typename
     ... on Hazard { ...HazardFields }
-    ... on PhotoRejected { message key }
+    ... on PhotoRejected { message key reason }
     ... on NotAllowed { message }
     ... on ValidationFailed { message field }
   }
@@ -99,9 +102,10 @@ mutation SubmitRectification($input: SubmitRectificationInput!) {
   submitRectification(input: $input) {
     __typename
     ... on Hazard { ...HazardFields }
-    ... on PhotoRejected { message key }
+    ... on PhotoRejected { message key reason }
     ... on InvalidTransition { message }
     ... on NotAllowed { message }
+    ... on NotFound { message }
     ... on ValidationFailed { message field }
   }
 }
@@ -132,8 +136,8 @@ mutation DismissHazard($hazardId: ID!, $reason: String!) {{
 """ + HAZARD_FIELDS
 
 SIGN_OFF_MAJOR_HAZARD = f"""
-mutation SignOff($hazardId: ID!) {{
-  signOffMajorHazard(hazardId: $hazardId) {{ {_TRANSITION_RESULT} }}
+mutation SignOff($hazardId: ID!, $note: String) {{
+  signOffMajorHazard(hazardId: $hazardId, note: $note) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 

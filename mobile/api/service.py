@@ -73,16 +73,22 @@ class MineSafeApi:
     def areas(self) -> list[Area]:
         return [Area.from_api(a) for a in self.client.execute(ops.AREAS)["areas"]]
 
-    def users(self, *, role: Role | None = None) -> list[PersonRef]:
-        variables = {"role": role.value.upper()} if role else {}
-        people = self.client.execute(ops.USERS, variables)["users"]
+    def people(self, *, role: Role | None = None, area_id: str | None = None) -> list[PersonRef]:
+        """People of my mine (to pick a responsible person)."""
+        variables: dict[str, Any] = {}
+        if role:
+            variables["role"] = role.value.upper()
+        if area_id:
+            variables["areaId"] = area_id
+        people = self.client.execute(ops.PEOPLE, variables)["people"]
         return [p for p in (PersonRef.from_api(u) for u in people) if p is not None]
 
     # -- hazards ---------------------------------------------------------------------
 
     def hazards(self, *, states: list[HazardState] | None = None, assignee_id: str | None = None,
-                area_id: str | None = None, mine: bool | None = None, overdue: bool | None = None,
+                area_id: str | None = None, assigned_to_me: bool = False, overdue: bool | None = None,
                 first: int = 50, after: str | None = None) -> HazardPage:
+        """Hazards of my mine, newest first (`assigned_to_me`: only those I am responsible for)."""
         flt: dict[str, Any] = {}
         if states:
             flt["states"] = [s.value for s in states]
@@ -90,11 +96,11 @@ class MineSafeApi:
             flt["assigneeId"] = assignee_id
         if area_id:
             flt["areaId"] = area_id
-        if mine is not None:
-            flt["mine"] = mine
+        if assigned_to_me:
+            flt["mineOnly"] = True
         if overdue is not None:
             flt["overdue"] = overdue
-        data = self.client.execute(ops.HAZARDS, {"filter": flt, "first": first, "after": after})["hazards"]
+        data = self.client.execute(ops.HAZARDS, {"where": flt, "first": first, "after": after})["hazards"]
         return HazardPage(hazards=tuple(Hazard.from_api(e["node"]) for e in data["edges"]),
                           has_next_page=bool(data["pageInfo"]["hasNextPage"]),
                           end_cursor=data["pageInfo"].get("endCursor"))
@@ -137,7 +143,8 @@ class MineSafeApi:
             self.client.execute(ops.ACCEPT_HAZARD, {"hazardId": hazard_id})["acceptHazard"])
 
     def triage(self, *, hazard_id: str, grade: HazardGrade, level: HazardLevel | None, responsible_id: str,
-               deadline: datetime | None, control_measures: str, treatment_plan: str | None) -> MutationResult:
+               deadline: datetime | None, control_measures: str,
+               treatment_plan: dict[str, Any] | None) -> MutationResult:
         payload: dict[str, Any] = {"hazardId": hazard_id, "grade": grade.value, "responsibleId": responsible_id,
                                    "controlMeasures": control_measures}
         if level is not None:
@@ -159,9 +166,9 @@ class MineSafeApi:
         return MutationResult.from_union(
             self.client.execute(ops.DISMISS_HAZARD, {"hazardId": hazard_id, "reason": reason})["dismissHazard"])
 
-    def sign_off_major(self, *, hazard_id: str) -> MutationResult:
-        return MutationResult.from_union(
-            self.client.execute(ops.SIGN_OFF_MAJOR_HAZARD, {"hazardId": hazard_id})["signOffMajorHazard"])
+    def sign_off_major(self, *, hazard_id: str, note: str | None = None) -> MutationResult:
+        return MutationResult.from_union(self.client.execute(
+            ops.SIGN_OFF_MAJOR_HAZARD, {"hazardId": hazard_id, "note": note})["signOffMajorHazard"])
 
 
 def parse_event(payload: dict[str, Any]) -> HazardEvent:

@@ -15,7 +15,7 @@ def local_time(value: datetime | None) -> str:
 
 
 def grade_text(hazard: Hazard, tr: Translator) -> str:
-    text = tr(f"grade.{hazard.grade.value}")
+    text = tr(f"grade.{hazard.effective_grade.value}")
     return f"{text} {tr(f'level.{hazard.level.value}')}" if hazard.level else text
 
 

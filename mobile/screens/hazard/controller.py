@@ -25,7 +25,7 @@ def available_actions(hazard: Hazard, user: User) -> list[str]:
         actions.append("triage")
     if hazard.state is HazardState.PENDING_REVIEW and user.has_any(*OFFICERS) and not mine:
         actions.append("reinspect")
-    if (hazard.grade is HazardGrade.MAJOR and user.has_any(Role.MINE_MANAGER)
+    if (hazard.effective_grade is HazardGrade.MAJOR and user.has_any(Role.MINE_MANAGER)
             and hazard.state not in (HazardState.CLOSED, HazardState.DISMISSED)):
         actions.append("sign_off")
     if user.has_any(*MANAGERS, Role.SAFETY_OFFICER):

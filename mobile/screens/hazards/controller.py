@@ -8,4 +8,4 @@ from mobile.ui.hazard_list import HazardListController
 
 class HazardsController(HazardListController):
     def load(self) -> HazardPage:
-        return self.ctx.api.hazards(mine=True, first=100)
+        return self.ctx.api.hazards(first=100)

@@ -14,4 +14,4 @@ class MyWorkController(HazardListController):
         user = self.ctx.sessions.user
         if user is None:
             raise AuthRequired("not signed in")
-        return self.ctx.api.hazards(states=OPEN_STATES, assignee_id=user.id)
+        return self.ctx.api.hazards(states=OPEN_STATES, assigned_to_me=True)

@@ -24,7 +24,7 @@ class ReinspectController(HazardListController):
             self.refresh()
 
     def load(self) -> HazardPage:
-        return self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW], mine=True)
+        return self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW])
 
     def _hazard_loaded(self, hazard: Hazard | None) -> None:
         if hazard is None:

@@ -38,6 +38,15 @@ def parse_days(text: str) -> int | None:
     return days if 1 <= days <= 365 else None
 
 
+def treatment_plan_for(*, grade: HazardGrade, measures: str, funds: str, contingency: str,
+                       responsible: PersonRef, deadline: datetime) -> dict[str, Any] | None:
+    """The 五落实 treatment plan a major hazard needs (measures, people, funds, deadline, contingency)."""
+    if grade is not HazardGrade.MAJOR:
+        return None
+    return {"measures": measures.strip(), "responsible_people": [responsible.display_name],
+            "funds": funds.strip(), "deadline": deadline.isoformat(), "contingency_plan": contingency.strip()}
+
+
 class TriageController(HazardListController):
     model: TriageModel
     open_screen = "triage"
@@ -52,12 +61,12 @@ class TriageController(HazardListController):
         self.model.notice = ""
         self.model.hazard_id = params.get("hazard_id") or ""
         if self.model.hazard_id:
-            self.call(lambda: (self.ctx.api.hazard(self.model.hazard_id), self.ctx.api.users()), self._form_loaded)
+            self.call(lambda: (self.ctx.api.hazard(self.model.hazard_id), self.ctx.api.people()), self._form_loaded)
         else:
             self.refresh()
 
     def load(self) -> HazardPage:
-        return self.ctx.api.hazards(states=[HazardState.REPORTED], mine=True)
+        return self.ctx.api.hazards(states=[HazardState.REPORTED])
 
     def select(self, hazard_id: str) -> None:
         self.ctx.navigate("triage", hazard_id=hazard_id)
@@ -71,7 +80,7 @@ class TriageController(HazardListController):
         self.model.people = [p.display_name for p in people]
         self.model.responsible = ""
         self.model.headline = f"{hazard.description} · {hazard.area.name if hazard.area else ''}"
-        self.model.grade = hazard.grade.value
+        self.model.grade = hazard.effective_grade.value
         self.model.level = (hazard.level or HazardLevel.B).value
         self._default_days()
 
@@ -86,7 +95,8 @@ class TriageController(HazardListController):
     def _default_days(self) -> None:
         self.model.days = str(default_deadline_days(HazardGrade(self.model.grade), HazardLevel(self.model.level)))
 
-    def submit(self, *, responsible_name: str, days_text: str, measures: str, plan: str) -> None:
+    def submit(self, *, responsible_name: str, days_text: str, measures: str, plan: str, funds: str = "",
+               contingency: str = "") -> None:
         person = next((p for p in self.people if p.display_name == responsible_name), None)
         if person is None:
             self.model.error = self.t("triage.need_responsible")
@@ -99,12 +109,14 @@ class TriageController(HazardListController):
             self.model.error = self.t("triage.need_measures")
             return
         grade = HazardGrade(self.model.grade)
-        if grade is HazardGrade.MAJOR and not plan.strip():
+        if grade is HazardGrade.MAJOR and not (plan.strip() and funds.strip() and contingency.strip()):
             self.model.error = self.t("triage.need_plan")
             return
         hazard_id = self.model.hazard_id
         deadline = datetime.now(UTC) + timedelta(days=days)
         level = None if grade is HazardGrade.MAJOR else HazardLevel(self.model.level)
+        treatment_plan = treatment_plan_for(grade=grade, measures=plan, funds=funds, contingency=contingency,
+                                            responsible=person, deadline=deadline)
 
         def done(result: MutationResult) -> None:
             if result.outcome is Outcome.OK:
@@ -116,7 +128,7 @@ class TriageController(HazardListController):
         self.call(lambda: self.ctx.api.triage(hazard_id=hazard_id, grade=grade, level=level,
                                               responsible_id=person.id, deadline=deadline,
                                               control_measures=measures.strip(),
-                                              treatment_plan=plan.strip() or None), done)
+                                              treatment_plan=treatment_plan), done)
 
     def dismiss(self, reason: str) -> None:
         if not reason.strip():

@@ -18,9 +18,10 @@ class TriageScreen(BaseScreen):
         queue.height = 0
         form.size_hint_y, form.opacity, form.disabled = (1, 1, False) if showing_form else (None, 0, True)
         form.height = 0
-        for name in ("measures", "plan", "reason"):
+        for name in ("measures", "plan", "funds", "contingency", "reason"):
             self.ids[name].text = ""
 
     def submit(self) -> None:
         self.controller.submit(responsible_name=self.ids.responsible.text, days_text=self.ids.days.text,
-                               measures=self.ids.measures.text, plan=self.ids.plan.text)
+                               measures=self.ids.measures.text, plan=self.ids.plan.text,
+                               funds=self.ids.funds.text, contingency=self.ids.contingency.text)

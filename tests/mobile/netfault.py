@@ -1,0 +1,84 @@
+"""A real TCP proxy in front of the live server that can refuse service or cut an upload mid-body."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+
+
+class FlakyProxy:
+    """Forwards 127.0.0.1:<port> to the target; `down` closes every connection at once,
+    `cut_uploads` cuts that many PUT /uploads/ requests after `cut_after` bytes."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.down = False
+        self.cut_uploads = 0
+        self.cut_after = 32 * 1024
+        self.cuts_done = 0
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool) -> None:
+        uploading, sent = False, 0
+        try:
+            while True:
+                chunk = source.recv(16384)
+                if not chunk:
+                    break
+                if outbound and self.down:
+                    break
+                if outbound:
+                    if b"PUT /uploads/" in chunk:
+                        uploading, sent = True, 0
+                    if uploading:
+                        sent += len(chunk)
+                        with self._lock:
+                            cut = sent > self.cut_after and self.cut_uploads > 0
+                            if cut:
+                                self.cut_uploads -= 1
+                                self.cuts_done += 1
+                        if cut:
+                            break
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    sock.close()
