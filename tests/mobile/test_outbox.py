@@ -30,7 +30,7 @@ def hazards_described(phone: Phone, text: str) -> list[str]:
     return [h.id for h in page.hazards if h.description == text]
 
 
-async def test_report_is_sent_once_and_a_retry_returns_the_same_hazard(phone: Phone, mine: MineFixture,
+def test_report_is_sent_once_and_a_retry_returns_the_same_hazard(phone: Phone, mine: MineFixture,
                                                                        photo: Path) -> None:
     phone.login(mine, "miner")
     client_id = queue_report(phone, mine, [photo, photo], "loose roof bolt")
@@ -50,7 +50,7 @@ async def test_report_is_sent_once_and_a_retry_returns_the_same_hazard(phone: Ph
     assert hazard is not None and hazard.state is HazardState.REPORTED and len(hazard.photos) == 2
 
 
-async def test_a_network_that_drops_mid_upload_loses_nothing_and_duplicates_nothing(
+def test_a_network_that_drops_mid_upload_loses_nothing_and_duplicates_nothing(
         flaky_phone: Phone, flaky: FlakyServer, mine: MineFixture, big_photo: Path) -> None:
     phone = flaky_phone
     phone.login(mine, "miner")
@@ -69,7 +69,7 @@ async def test_a_network_that_drops_mid_upload_loses_nothing_and_duplicates_noth
     assert len(hazards_described(phone, "water on the roadway")) == 1
 
 
-async def test_a_server_that_is_down_at_first_gets_the_report_later(
+def test_a_server_that_is_down_at_first_gets_the_report_later(
         flaky_phone: Phone, flaky: FlakyServer, mine: MineFixture, photo: Path) -> None:
     phone = flaky_phone
     phone.login(mine, "miner")
@@ -87,7 +87,7 @@ async def test_a_server_that_is_down_at_first_gets_the_report_later(
     assert len(hazards_described(phone, "broken handrail")) == 1
 
 
-async def test_a_photo_the_server_refuses_marks_the_report_rejected_with_the_reason(
+def test_a_photo_the_server_refuses_marks_the_report_rejected_with_the_reason(
         phone: Phone, mine: MineFixture, tmp_path: Path) -> None:
     phone.login(mine, "miner")
     broken = tmp_path / "broken.jpg"
@@ -102,7 +102,7 @@ async def test_a_photo_the_server_refuses_marks_the_report_rejected_with_the_rea
     assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id, now=LATER) == dict.fromkeys(ItemState, 0)
 
 
-async def test_the_outbox_survives_a_restart_mid_send(tmp_path: Path, live_server, mine: MineFixture,
+def test_the_outbox_survives_a_restart_mid_send(tmp_path: Path, live_server, mine: MineFixture,
                                                       photo: Path) -> None:
     folder = tmp_path / "phone"
     first = make_phone(folder, live_server.url)

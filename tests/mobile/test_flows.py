@@ -1,0 +1,182 @@
+"""Controllers (no window) against a live backend: sign-in, report, triage, accept, rectify, re-inspect, trace;
+token refresh and live events."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mobile.api.live import LiveEvents
+from mobile.api.models import HazardEvent, HazardGrade, HazardLevel, HazardState
+from mobile.outbox.store import ItemState
+from mobile.screens.hazard.controller import HazardController, available_actions
+from mobile.screens.hazard.model import HazardModel
+from mobile.screens.hazards.controller import HazardsController
+from mobile.screens.login.controller import LoginController
+from mobile.screens.login.model import LoginModel
+from mobile.screens.mywork.controller import MyWorkController
+from mobile.screens.rectify.controller import RectifyController
+from mobile.screens.rectify.model import RectifyModel
+from mobile.screens.reinspect.controller import ReinspectController
+from mobile.screens.reinspect.model import ReinspectModel
+from mobile.screens.report.controller import ReportController
+from mobile.screens.report.model import ReportModel
+from mobile.screens.trace.controller import TraceController
+from mobile.screens.trace.model import TraceModel
+from mobile.screens.triage.controller import TriageController, default_deadline_days, parse_days
+from mobile.screens.triage.model import TriageModel
+from mobile.ui.hazard_list import HazardListModel
+from tests.conftest import PASSWORD, MineFixture
+from tests.mobile.conftest import Phone, make_phone
+
+
+def as_(phone: Phone, mine: MineFixture, who: str) -> Phone:
+    phone.ctx.sessions.clear()
+    phone.login(mine, who)
+    return phone
+
+
+def test_login_controller_signs_in_and_refuses_a_wrong_password(phone: Phone, mine: MineFixture) -> None:
+    controller = LoginController(model=LoginModel(), ctx=phone.ctx)
+    controller.on_enter()
+    controller.submit(mine.users["miner"].username, "wrong")
+    assert "Sign-in refused" in controller.model.error and phone.ctx.sessions.current is None
+    controller.submit("", "")
+    assert controller.model.error == "Enter your user name and password."
+    controller.submit(mine.users["miner"].username, PASSWORD)
+    assert phone.ctx.sessions.user.username == mine.users["miner"].username
+    assert phone.navigations[-1] == ("home", {"reset": True})
+
+
+def test_access_token_is_refreshed_transparently_and_logout_revokes(phone: Phone, mine: MineFixture) -> None:
+    phone.login(mine, "miner")
+    session = phone.ctx.sessions.current
+    phone.ctx.sessions.save(replace(session, access_expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    assert phone.api.me().username == mine.users["miner"].username
+    fresh = phone.ctx.sessions.current
+    assert fresh.refresh_token != session.refresh_token and fresh.access_expires_at > datetime.now(UTC)
+
+    refresh_token = fresh.refresh_token
+    phone.api.logout()
+    assert phone.ctx.sessions.current is None
+    result = phone.ctx.client.execute("mutation($t: String!) { refreshSession(refreshToken: $t) { __typename } }",
+                                      {"t": refresh_token}, auth=False)
+    assert result["refreshSession"]["__typename"] == "LoginFailed"
+
+
+def test_the_whole_loop_through_the_controllers(phone: Phone, mine: MineFixture, photo: Path,
+                                                tmp_path: Path) -> None:
+    # a miner reports (through the outbox)
+    as_(phone, mine, "miner")
+    report = ReportController(model=ReportModel(), ctx=phone.ctx)
+    report.on_enter()
+    assert "Area 0" in report.model.area_names
+    assert not report.submit(area_name="Area 0", description="gas drainage pipe leaks", location="")
+    assert report.model.error == "Add at least one photo."
+    report.add_photo(str(photo))
+    assert report.submit(area_name="Area 0", description="gas drainage pipe leaks", location="face 2")
+    assert phone.navigations[-1][0] == "outbox"
+    assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 1
+
+    # the safety officer triages it to the team leader
+    as_(phone, mine, "safety_officer")
+    triage = TriageController(model=TriageModel(), ctx=phone.ctx)
+    triage.on_enter()
+    hazard_id = next(r["item_id"] for r in triage.model.rows if r["line1"] == "gas drainage pipe leaks")
+    triage.on_enter(hazard_id=hazard_id)
+    assert triage.model.grade == "GENERAL" and "team leader" in triage.model.people
+    triage.set_level("A")
+    assert triage.model.days == "7"
+    triage.submit(responsible_name="team leader", days_text="5", measures="", plan="")
+    assert triage.model.error == "Enter the control measures."
+    triage.submit(responsible_name="team leader", days_text="5", measures="close valve, replace gasket", plan="")
+    assert triage.model.error == "" and triage.model.notice == "Assigned to team leader."
+
+    # the team leader sees it in My work, accepts, and rectifies with an after-photo
+    as_(phone, mine, "team_leader")
+    mywork = MyWorkController(model=HazardListModel(), ctx=phone.ctx)
+    mywork.on_enter()
+    assert [r["item_id"] for r in mywork.model.rows] == [hazard_id]
+    assert "Deadline" in mywork.model.rows[0]["line3"]
+    detail = HazardController(model=HazardModel(), ctx=phone.ctx)
+    detail.on_enter(hazard_id=hazard_id)
+    assert [a["action"] for a in detail.model.actions] == ["accept"]
+    detail.act("accept")
+    assert detail.model.notice == "Accepted." and [a["action"] for a in detail.model.actions] == ["rectify"]
+    rectify = RectifyController(model=RectifyModel(), ctx=phone.ctx)
+    rectify.on_enter(hazard_id=hazard_id)
+    after = tmp_path / "after.jpg"
+    after.write_bytes(photo.read_bytes()[:-2] + b"\xff\xd9")
+    rectify.add_photo(str(after))
+    assert rectify.submit("gasket replaced")
+    assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 1
+    assert phone.api.hazard(hazard_id).state is HazardState.PENDING_REVIEW
+
+    # another safety officer re-inspects: fail needs a reason; then the manager reads the timeline
+    as_(phone, mine, "safety_officer2")
+    reinspect = ReinspectController(model=ReinspectModel(), ctx=phone.ctx)
+    reinspect.on_enter()
+    assert hazard_id in [r["item_id"] for r in reinspect.model.rows]
+    reinspect.on_enter(hazard_id=hazard_id)
+    reinspect.decide(passed=False, reason="")
+    assert reinspect.model.error
+    reinspect.decide(passed=True, reason="")
+    assert reinspect.model.notice == "Closed."
+    assert phone.api.hazard(hazard_id).state is HazardState.CLOSED
+
+    as_(phone, mine, "mine_manager")
+    trace = TraceController(model=TraceModel(), ctx=phone.ctx)
+    trace.on_enter(hazard_id=hazard_id)
+    actions = " ".join(e["what"] for e in trace.model.entries)
+    assert len(trace.model.entries) >= 5 and "safety officer" in actions and "team leader" in actions
+
+
+def test_triage_rules() -> None:
+    assert default_deadline_days(HazardGrade.GENERAL, HazardLevel.A) == 7
+    assert default_deadline_days(HazardGrade.GENERAL, HazardLevel.C) == 1
+    assert default_deadline_days(HazardGrade.MAJOR, None) == 1
+    assert parse_days("0") is None and parse_days("12") == 12 and parse_days("x") is None
+    assert parse_days("366") is None
+
+
+def test_live_events_reach_the_app_when_a_hazard_changes_elsewhere(live_server: Any, mine: MineFixture,
+                                                                   tmp_path: Path, photo: Path) -> None:
+    watcher = make_phone(tmp_path / "watcher", live_server.url)
+    reporter = make_phone(tmp_path / "reporter", live_server.url)
+    watcher.login(mine, "safety_officer")
+    reporter.login(mine, "miner")
+    received: list[HazardEvent] = []
+    got = threading.Event()
+    connected = threading.Event()
+
+    def on_event(event: HazardEvent) -> None:
+        received.append(event)
+        got.set()
+
+    live = LiveEvents(client=watcher.ctx.client, on_event=on_event,
+                      on_status=lambda up: connected.set() if up else None)
+    live.start()
+    try:
+        assert connected.wait(20)
+        report = ReportController(model=ReportModel(), ctx=reporter.ctx)
+        report.on_enter()
+        report.add_photo(str(photo))
+        assert report.submit(area_name="Area 1", description="live event please", location="")
+        assert reporter.sender.drain(owner_id=reporter.ctx.sessions.user.id)[ItemState.SENT] == 1
+        assert got.wait(20)
+        assert received[0].kind == "REPORTED" and received[0].hazard.description == "live event please"
+
+        # a visible list reloads itself on the event (no manual refresh)
+        screen = HazardsController(model=HazardListModel(), ctx=watcher.ctx)
+        screen.visible = True
+        screen.on_hazard_event(received[0])
+        assert "live event please" in [r["line1"] for r in screen.model.rows]
+        assert available_actions(received[0].hazard, watcher.ctx.sessions.user) == ["triage", "trace"]
+    finally:
+        live.stop()
+        for p in (watcher, reporter):
+            p.ctx.client.close()
+            p.ctx.store.close()
