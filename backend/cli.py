@@ -39,7 +39,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
-                ws="websockets", log_level="info")
+                ws="websockets-sansio", log_level="info")
 
 
 @db_app.command("upgrade")

@@ -96,8 +96,10 @@ async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
 
 @dataclass
 class LiveServer:
+    """A server in its own thread and event loop (its own Platform, the same database as `platform`)."""
+
     url: str
-    platform: Platform
+    settings: Settings
 
     @property
     def ws_url(self) -> str:
@@ -110,9 +112,8 @@ def live_server(database_url: str, settings_for) -> Iterator[LiveServer]:  # typ
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = settings_for(database_url, public_url=url)
-    platform = Platform.from_settings(settings)
-    config = uvicorn.Config(create_app(settings, platform), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets", lifespan="on")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                            ws="websockets-sansio", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -121,7 +122,7 @@ def live_server(database_url: str, settings_for) -> Iterator[LiveServer]:  # typ
         if time.monotonic() > deadline:
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=url, platform=platform)
+    yield LiveServer(url=url, settings=settings)
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -184,11 +185,10 @@ def make_mine(platform: Platform):  # type: ignore[no-untyped-def]
     from backend.accounts.security import hash_password
     from backend.org import service as org_service
 
-    async def make(target: Platform | None = None) -> MineFixture:
+    async def make() -> MineFixture:
         global _PASSWORD_HASH
         _PASSWORD_HASH = _PASSWORD_HASH or hash_password(PASSWORD)
-        chosen = target or platform
-        async with chosen.session_factory() as session:
+        async with platform.session_factory() as session:
             mine = await org_service.create_mine(session=session, code=uuid.uuid4().hex[:12], name="Test mine")
             areas = [await org_service.create_area(session=session, mine_id=mine.id, name=f"Area {i}", kind=kind)
                      for i, kind in enumerate([AreaKind.WORKING_FACE, AreaKind.ROADWAY, AreaKind.CHAMBER])]
@@ -212,6 +212,6 @@ def make_mine(platform: Platform):  # type: ignore[no-untyped-def]
                 tokens[kind] = token
             await session.commit()
             return MineFixture(mine_id=mine.id, areas=[a.id for a in areas], teams=[t.id for t in teams],
-                               users=users, device_tokens=tokens, secret=chosen.settings.secret_key)
+                               users=users, device_tokens=tokens, secret=platform.settings.secret_key)
 
     return make

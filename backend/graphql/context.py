@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ class Context(BaseContext):
         self._resolved = False
         self._session: AsyncSession | None = None
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
+        self._session_lock = asyncio.Lock()
 
     # --- database -------------------------------------------------------------------------
     @property
@@ -116,10 +118,14 @@ class Context(BaseContext):
     # --- dataloaders ----------------------------------------------------------------------
     def loader(self, name: str, batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
                ) -> DataLoader[Any, Any]:
-        """One DataLoader per name and request; batch gets the session and the keys."""
+        """One DataLoader per name and request; batch gets the session and the keys.
+
+        Sibling fields resolve concurrently, so batches take turns on the request's one session.
+        """
         if name not in self._loaders:
             async def load(keys: list[Any]) -> Sequence[Any]:
-                return await batch(self.session, keys)
+                async with self._session_lock:
+                    return await batch(self.session, keys)
 
             self._loaders[name] = DataLoader(load_fn=load)
         return self._loaders[name]

@@ -47,11 +47,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=merge_types("Mutation", DOMAIN_MUTATIONS),
         subscription=merge_types("Subscription", DOMAIN_SUBSCRIPTIONS),
         extensions=[
-            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             ResolvePrincipal,
-            MaskErrors(should_mask_error=should_mask_error),
+            lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

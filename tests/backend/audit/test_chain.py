@@ -1,0 +1,105 @@
+"""The audit hash chain: pure verification, tampering in the database, and `minesafe audit verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from typer.testing import CliRunner
+
+from backend.audit import service
+from backend.audit.chain import GENESIS_HASH, ChainLink, ChainProblem, verify_links
+from backend.audit.flows import record_audit
+from backend.audit.models import AuditEntry
+from backend.cli import app as cli
+
+
+def make_chain(length: int) -> list[tuple[ChainLink, str]]:
+    chain, prev = [], GENESIS_HASH
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for seq in range(1, length + 1):
+        link = ChainLink(seq=seq, at=start + timedelta(minutes=seq), actor_kind="user", actor_id="u1",
+                         actor_name="Sun", actor_role="safety_officer", action="hazard.triaged",
+                         subject_type="hazard", subject_id="h1", before={"state": "REPORTED"},
+                         after={"state": "ASSIGNED", "n": seq}, reason=None, prev_hash=prev)
+        prev = link.digest()
+        chain.append((link, prev))
+    return chain
+
+
+def test_an_intact_chain_verifies() -> None:
+    verdict = verify_links(make_chain(5), head_seq=5)
+    assert verdict.ok and verdict.checked == 5
+
+
+def test_a_changed_entry_is_named() -> None:
+    chain = make_chain(5)
+    link, digest = chain[2]
+    chain[2] = (dataclasses.replace(link, after={"state": "CLOSED"}), digest)
+    verdict = verify_links(chain)
+    assert (verdict.ok, verdict.problem, verdict.seq) == (False, ChainProblem.TAMPERED, 3)
+
+
+def test_a_deleted_entry_is_named() -> None:
+    chain = make_chain(5)
+    del chain[1]
+    verdict = verify_links(chain)
+    assert (verdict.problem, verdict.seq) == (ChainProblem.MISSING, 2)
+
+
+def test_swapped_entries_are_named() -> None:
+    chain = make_chain(5)
+    (a, ha), (b, hb) = chain[1], chain[2]
+    chain[1] = (dataclasses.replace(b, seq=2), hb)
+    chain[2] = (dataclasses.replace(a, seq=3), ha)
+    verdict = verify_links(chain)
+    assert (verdict.problem, verdict.seq) == (ChainProblem.REORDERED, 2)
+
+
+def test_a_truncated_tail_is_named() -> None:
+    verdict = verify_links(make_chain(3), head_seq=5)
+    assert (verdict.problem, verdict.seq) == (ChainProblem.MISSING, 4)
+
+
+async def test_tampering_in_the_database_is_found_by_query_and_cli(client, make_mine, platform,
+                                                                  monkeypatch) -> None:
+    from tests.conftest import gql
+
+    mine = await make_mine()
+    async with platform.session_factory() as session:
+        for n in range(4):
+            await record_audit(session, actor=mine.principal("admin"), action="threshold.changed",
+                               subject_type="threshold", subject_id=f"t{n}", before={"alarm": 1.0},
+                               after={"alarm": 1.0 + n / 10})
+        await session.commit()
+    query = "{ verifyAuditChain { ok checked problem seq detail } }"
+    assert (await gql(client, query, token=mine.token("mine_manager")))["verifyAuditChain"]["ok"] is True
+    refused = await gql(client, query, token=mine.token("miner"), expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    async with platform.session_factory() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.mine_id == mine.mine_id,
+                                                              AuditEntry.subject_id == "t2"))
+        await session.execute(update(AuditEntry).where(AuditEntry.id == entry.id).values(after={"alarm": 9.9}))
+        await session.commit()
+    verdict = (await gql(client, query, token=mine.token("mine_manager")))["verifyAuditChain"]
+    assert verdict["ok"] is False and verdict["problem"] == "TAMPERED" and verdict["seq"] == entry.seq
+
+    monkeypatch.setenv("MINESAFE_DATABASE_URL", platform.settings.database_url)
+    from backend.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["audit", "verify"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert f"mine {mine.mine_id}: TAMPERED at entry {entry.seq}" in result.output
+
+    async with platform.session_factory() as session:
+        await session.execute(delete(AuditEntry).where(AuditEntry.id == entry.id))
+        await session.commit()
+        verdict_after_delete = await service.verify_chain(session=session, mine_id=mine.mine_id)
+    assert verdict_after_delete.problem is ChainProblem.MISSING and verdict_after_delete.seq == entry.seq
