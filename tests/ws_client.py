@@ -17,10 +17,10 @@ class Subscription:
         self.socket = socket
         self.operation_id = operation_id
 
-    async def next(self, timeout: float = 10) -> dict[str, Any]:
+    async def next(self, wait_s: float = 10) -> dict[str, Any]:
         """The next payload for this subscription (data or errors)."""
         while True:
-            message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+            message = json.loads(await asyncio.wait_for(self.socket.recv(), wait_s))
             if message.get("id") != self.operation_id:
                 continue
             if message["type"] in ("next", "error"):

@@ -34,7 +34,8 @@ ACCEPT = "mutation($id: ID!) { acceptHazard(hazardId: $id) { " + HAZARD_FIELDS +
 RECTIFY = ("mutation($input: SubmitRectificationInput!) { submitRectification(input: $input) { "
            + HAZARD_FIELDS + " ... on PhotoRejected { message reason } } }")
 REINSPECT = "mutation($input: ReinspectHazardInput!) { reinspectHazard(input: $input) { " + HAZARD_FIELDS + " } }"
-DISMISS = "mutation($id: ID!, $reason: String!) { dismissHazard(hazardId: $id, reason: $reason) { " + HAZARD_FIELDS + " } }"
+DISMISS = ("mutation($id: ID!, $reason: String!) { dismissHazard(hazardId: $id, reason: $reason) { "
+           + HAZARD_FIELDS + " } }")
 REASSIGN = "mutation($input: ReassignHazardInput!) { reassignHazard(input: $input) { " + HAZARD_FIELDS + " } }"
 SIGN_OFF = "mutation($id: ID!) { signOffMajorHazard(hazardId: $id) { " + HAZARD_FIELDS + " } }"
 
