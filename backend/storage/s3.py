@@ -113,8 +113,21 @@ def presign_v4_url(
     return f"{scheme}://{host}{path}?{canonical_query}&X-Amz-Signature={signature}"
 
 
+def _parse_endpoint(endpoint: str, secure: bool) -> tuple[str, bool]:
+    """`host[:port]` or `http(s)://host[:port]` -> (host[:port], secure); a scheme overrides `secure`."""
+    parsed = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
+    if parsed.scheme not in ("", "http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
+        raise ValueError(f"S3 endpoint must be host[:port] or http(s)://host[:port], got {endpoint!r}")
+    return parsed.netloc, (parsed.scheme == "https") if parsed.scheme else secure
+
+
 class S3ObjectStore(ObjectStore):
-    """Objects in one S3 bucket. `public_endpoint` is the host:port clients reach, when it differs."""
+    """Objects in one S3 bucket.
+
+    `public_endpoint` is where clients (phones, robots) reach the server when that differs from
+    `endpoint` (e.g. `https://files.mine.example` outside, `minio:9000` inside): presigned URLs are
+    signed for it, so it must be exactly the host the client connects to.
+    """
 
     def __init__(
         self,
@@ -128,25 +141,20 @@ class S3ObjectStore(ObjectStore):
         public_endpoint: str | None = None,
         max_workers: int = 8,
     ) -> None:
-        parsed = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
-        if parsed.scheme:
-            secure = parsed.scheme == "https"
-        if not parsed.netloc or parsed.path not in ("", "/"):
-            raise ValueError(f"S3 endpoint must be host[:port], got {endpoint!r}")
-        self.endpoint = parsed.netloc
-        self.public_endpoint = public_endpoint or self.endpoint
+        self.endpoint, self.secure = _parse_endpoint(endpoint, secure)
+        self.public_endpoint, self.public_secure = (
+            _parse_endpoint(public_endpoint, self.secure) if public_endpoint else (self.endpoint, self.secure))
         self.bucket = bucket
-        self.secure = secure
         self.region = region
         self._access_key = access_key
         self._secret_key = secret_key
         # region given: the client never asks the server for the bucket location
         self._client = Minio(self.endpoint, access_key=access_key, secret_key=secret_key,
-                             secure=secure, region=region)
+                             secure=self.secure, region=region)
         self._public_client = (
-            self._client if self.public_endpoint == self.endpoint
+            self._client if (self.public_endpoint, self.public_secure) == (self.endpoint, self.secure)
             else Minio(self.public_endpoint, access_key=access_key, secret_key=secret_key,
-                       secure=secure, region=region)
+                       secure=self.public_secure, region=region)
         )
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="s3")
 
@@ -244,7 +252,7 @@ class S3ObjectStore(ObjectStore):
         """presign_put as if signed at `now` (lets tests make an already expired URL)."""
         headers = {"Content-Type": content_type, "Content-Length": str(size)}
         url = presign_v4_url(
-            method="PUT", endpoint=self.public_endpoint, secure=self.secure, region=self.region,
+            method="PUT", endpoint=self.public_endpoint, secure=self.public_secure, region=self.region,
             access_key=self._access_key, secret_key=self._secret_key, bucket=self.bucket, key=key,
             expires=_seconds_until(expires_at, now), headers=headers, now=now,
         )

@@ -200,5 +200,22 @@ def test_endpoint_with_scheme_sets_secure() -> None:
                                   now=datetime(2030, 1, 1, tzinfo=UTC))
     assert upload.url.startswith("https://s3.example.org/bkt/p/x.jpg?")
     assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in upload.url
-    with pytest.raises(ValueError, match="host"):
-        S3ObjectStore(endpoint="http://host:9000/path", access_key="a", secret_key="b", bucket="bkt")
+    for bad in ("http://host:9000/path", "ftp://host", ""):
+        with pytest.raises(ValueError, match="host"):
+            S3ObjectStore(endpoint=bad, access_key="a", secret_key="b", bucket="bkt")
+
+
+async def test_public_endpoint_signs_for_the_host_clients_reach(s3_server: S3Server) -> None:
+    # inside: plain http to the server; outside: https at another name (a TLS proxy in production)
+    store = S3ObjectStore(endpoint=s3_server.endpoint, access_key=s3_server.access_key,
+                          secret_key=s3_server.secret_key, bucket=s3_server.bucket,
+                          public_endpoint="https://files.mine.example")
+    try:
+        upload = await store.presign_put("p/a.jpg", content_type="image/jpeg", size=1, expires_at=soon(),
+                                         upload_token="")
+        download = await store.presign_get("p/a.jpg", expires_at=soon(), download_token="")
+        assert upload.url.startswith("https://files.mine.example/minesafe-test/p/a.jpg?")
+        assert download.startswith("https://files.mine.example/minesafe-test/p/a.jpg?")
+        await store.put(new_key(), b"inside", content_type="text/plain")  # still talks to the real server
+    finally:
+        await store.close()

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Shared by scripts/dev and scripts/test (sourced, not run): the project's virtual environment.
+#
+#   MINESAFE_VENV    where the venv lives (default: .venv in the repository)
+#   MINESAFE_EXTRAS  extras to install (default: dev,mobile,vision)
+#   PYTHON           the interpreter that creates the venv (default: python3, 3.11 or newer)
+#
+# The setup is skipped when the venv's stamp matches pyproject.toml, the extras and the Python
+# version, so a second run costs a fraction of a second.
+
+MINESAFE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MINESAFE_VENV:-$MINESAFE_ROOT/.venv}"
+EXTRAS="${MINESAFE_EXTRAS-dev,mobile,vision}"
+# torch and torchvision first, pinned: pip takes these builds from the machine's local wheels
+TORCH_PINS=(torch==2.14.1 torchvision==0.29.1)
+
+minesafe_log() { printf '[minesafe] %s\n' "$*" >&2; }
+
+_minesafe_venv_wanted() {
+    local python_version
+    python_version="$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
+    printf 'pyproject=%s extras=%s python=%s torch=%s\n' \
+        "$(sha256sum "$MINESAFE_ROOT/pyproject.toml" | cut -d' ' -f1)" "$EXTRAS" "$python_version" \
+        "${TORCH_PINS[*]}"
+}
+
+_minesafe_torch_ok() {
+    "$VENV/bin/python" - "${TORCH_PINS[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+for pin in sys.argv[1:]:
+    name, wanted = pin.split("==")
+    if version(name).split("+")[0] != wanted:
+        sys.exit(1)
+PY
+}
+
+minesafe_setup_venv() {
+    local python="${PYTHON:-python3}" stamp="$VENV/.minesafe-setup"
+    if [[ -x "$VENV/bin/python" && -f "$stamp" ]] \
+        && [[ "$(cat "$stamp")" == "$(_minesafe_venv_wanted)" ]] \
+        && "$VENV/bin/python" -c 'import backend' 2>/dev/null; then
+        return 0
+    fi
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            minesafe_log "Python 3.11 or newer is needed as '$python' (set PYTHON=/path/to/python3.11)"
+            return 1
+        fi
+        minesafe_log "creating the virtual environment in $VENV"
+        "$python" -m venv "$VENV"
+    fi
+    local pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
+    if [[ ",$EXTRAS," == *,vision,* ]] && ! _minesafe_torch_ok; then
+        minesafe_log "installing ${TORCH_PINS[*]}"
+        "${pip[@]}" install "${TORCH_PINS[@]}"
+    fi
+    local target="$MINESAFE_ROOT"
+    [[ -n "$EXTRAS" ]] && target="$MINESAFE_ROOT[$EXTRAS]"
+    minesafe_log "installing minesafe (editable) with extras: ${EXTRAS:-none}"
+    "${pip[@]}" install -e "$target"
+    _minesafe_venv_wanted >"$stamp"
+}
