@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     upload_url_minutes: int = 15
+    login_attempts_before_lock: int = 5
+    login_lock_minutes: int = 5
 
     max_photo_bytes: int = 15 * 1024 * 1024
     max_photo_pixels: int = 50_000_000

@@ -25,6 +25,8 @@ class User(IdMixin, TimestampMixin, Base):
     area_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("areas.id"), default=None)
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RefreshToken(IdMixin, Base):

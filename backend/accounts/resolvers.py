@@ -69,7 +69,7 @@ class Query:
     async def people(self, info: Info[Context, None], role: RoleType | None = None,  # type: ignore[valid-type]
                      area_id: strawberry.ID | None = None) -> list[PersonType]:
         ctx = info.context
-        principal = ctx.authenticated()
+        principal = ctx.person()
         users = await service.list_users(session=ctx.session, mine_id=principal.mine_id, role=role,
                                          area_id=parse_optional_id(area_id, "areaId"))
         return [PersonType.from_model(u) for u in users]
@@ -100,12 +100,13 @@ class Mutation:
         ctx = info.context
         if len(username) > 64 or len(password) > 256:
             return LoginFailed(message=LOGIN_FAILED)
-        signed = await service.sign_in(session=ctx.session, settings=ctx.settings, username=username,
-                                       password=password)
-        if signed is None:
-            return LoginFailed(message=LOGIN_FAILED)
+        try:
+            signed = await service.sign_in(session=ctx.session, settings=ctx.settings, username=username,
+                                           password=password)
+        except service.AccountLocked as locked:
+            return LoginFailed(message=str(locked))
         await ctx.commit()
-        return _auth_session(signed)
+        return LoginFailed(message=LOGIN_FAILED) if signed is None else _auth_session(signed)
 
     @strawberry.mutation(description="Trade a refresh token for a new pair; the old one stops working.")
     async def refresh_session(self, info: Info[Context, None], refresh_token: str) -> AuthResult:

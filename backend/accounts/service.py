@@ -82,14 +82,34 @@ async def create_user(*, session: AsyncSession, mine_id: uuid.UUID, username: st
     return user
 
 
+class AccountLocked(Exception):
+    """Too many wrong passwords in a row; sign-in is refused until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"too many wrong passwords; try again after {until:%H:%M} UTC")
+        self.until = until
+
+
 async def sign_in(*, session: AsyncSession, settings: Settings, username: str, password: str) -> SignedIn | None:
-    """A new session for valid credentials of an active user, else None."""
+    """A new session for valid credentials of an active user, else None (the caller commits either way).
+
+    Repeated wrong passwords lock the account for a while, so a password cannot be guessed online.
+    """
     user = await get_by_username(session=session, username=username)
     if user is None:
         verify_password(_DUMMY_HASH, password)
         return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(user.locked_until)
     if not verify_password(user.password_hash, password) or not user.is_active:
+        user.failed_logins += 1
+        if user.failed_logins >= settings.login_attempts_before_lock:
+            user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+            user.failed_logins = 0
         return None
+    user.failed_logins = 0
+    user.locked_until = None
     return await _issue(session=session, settings=settings, user=user)
 
 

@@ -17,7 +17,7 @@ from backend.accounts.models import Device
 from backend.accounts.roles import Principal, PrincipalKind, Role
 from backend.accounts.security import DEVICE_TOKEN_PREFIX, InvalidToken, decode_access_token, digest_token
 from backend.events.bus import take_pending_events
-from backend.graphql.errors import NotAllowedError, NotFoundError, UnauthenticatedError
+from backend.graphql.errors import ClientError, NotAllowedError, NotFoundError, UnauthenticatedError
 from backend.platform import Platform
 
 
@@ -101,6 +101,13 @@ class Context(BaseContext):
         if self._principal is None:
             raise UnauthenticatedError(self._auth_error or "sign in first")
         return self._principal
+
+    def person(self) -> Principal:
+        """The caller, who must be a person: devices upload and report only."""
+        principal = self.authenticated()
+        if principal.is_device:
+            raise ClientError("this is for people, not devices", "FORBIDDEN")
+        return principal
 
     def require(self, *roles: Role) -> Principal:
         """The caller, who must hold one of the roles (any role when none are given)."""

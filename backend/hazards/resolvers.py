@@ -55,7 +55,7 @@ class Query:
     async def hazards(self, info: Info[Context, None], where: HazardFilterInput | None = None, first: int = 20,
                       after: str | None = None) -> HazardConnection:
         ctx = info.context
-        principal = ctx.authenticated()
+        principal = ctx.person()
         page = await service.list_page(session=ctx.session, mine_id=principal.mine_id,
                                        criteria=_criteria(ctx, where), first=first, after=after)
         return HazardConnection(
@@ -66,7 +66,7 @@ class Query:
     @strawberry.field
     async def hazard(self, info: Info[Context, None], id: strawberry.ID) -> HazardType | None:
         ctx = info.context
-        principal = ctx.authenticated()
+        principal = ctx.person()
         hazard = await service.get(session=ctx.session, hazard_id=parse_id(id, "id"))
         if hazard is None or hazard.mine_id != principal.mine_id:
             return None

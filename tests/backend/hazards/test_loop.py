@@ -143,3 +143,15 @@ async def test_retried_report_returns_the_same_hazard(client, make_mine) -> None
     assert other["__typename"] == "ValidationFailed" and other["field"] == "clientId"
     listed = await gql(client, "{ hazards(first: 50) { edges { node { id } } } }", token=mine.token("miner"))
     assert [e["node"]["id"] for e in listed["hazards"]["edges"]].count(client_id) == 1
+
+
+async def test_devices_report_but_do_not_read_hazard_lists_or_people(client, make_mine) -> None:
+    from backend.accounts.models import DeviceKind
+
+    mine = await make_mine()
+    robot = mine.device_tokens[DeviceKind.ROBOT]
+    reported = await report(client, robot, mine.areas[1], description="Water pooling at the pump room")
+    assert reported["__typename"] == "Hazard" and reported["reporterName"] == "ROBOT 1"
+    for query in ("{ hazards { edges { node { id } } } }", "{ people { id } }"):
+        refused = await gql(client, query, token=robot, expect_errors=True)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
