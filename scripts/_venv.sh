@@ -16,6 +16,35 @@ TORCH_PINS=(torch==2.14.1 torchvision==0.29.1)
 
 minesafe_log() { printf '[minesafe] %s\n' "$*" >&2; }
 
+# =============================================================================================
+# DEBIAN PACKAGES THE APP AND ITS TESTS NEED (Debian 12 names), installed when missing and root.
+# Each part's engineer reports theirs; keep the list exact.
+#   fonts-wqy-microhei        Chinese glyphs for the Kivy app (mobile/fonts.py)
+#   libegl1 libgl1-mesa-dri   SDL's offscreen video driver (the headless app tests)
+MINESAFE_APT_PACKAGES=(
+    fonts-wqy-microhei
+    libegl1
+    libgl1-mesa-dri
+)
+# =============================================================================================
+
+minesafe_install_system_packages() {
+    local missing=() package
+    command -v dpkg-query >/dev/null || return 0  # not Debian: install the equivalents by hand
+    for package in "${MINESAFE_APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$package")
+    done
+    ((${#missing[@]})) || return 0
+    if [[ "$(id -u)" != 0 ]]; then
+        minesafe_log "missing Debian packages (install them as root): ${missing[*]}"
+        return 0
+    fi
+    minesafe_log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
 _minesafe_venv_wanted() {
     local python_version
     python_version="$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
