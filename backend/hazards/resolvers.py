@@ -40,7 +40,7 @@ def _storage(ctx: Context) -> flows.PhotoStorage:
 def _criteria(ctx: Context, where: HazardFilterInput | None) -> service.HazardFilter:
     where = where or HazardFilterInput()
     principal = ctx.authenticated()
-    responsible = principal.id if where.mine_only else parse_optional_id(where.assignee_id, "assigneeId")
+    responsible = principal.id if where.assigned_to_me else parse_optional_id(where.assignee_id, "assigneeId")
     return service.HazardFilter(
         states=tuple(where.states or ()), grade=where.grade, area_id=parse_optional_id(where.area_id, "areaId"),
         responsible_id=responsible, reporter_id=parse_optional_id(where.reporter_id, "reporterId"),

@@ -193,7 +193,7 @@ class HazardFilterInput:
     overdue: bool | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
-    mine_only: bool = strawberry.field(default=False, description="assigned to me (false: whole mine)")
+    assigned_to_me: bool = strawberry.field(default=False, description="only hazards the caller is responsible for")
 
 
 @strawberry.input

@@ -97,7 +97,7 @@ class MineSafeApi:
         if area_id:
             flt["areaId"] = area_id
         if assigned_to_me:
-            flt["mineOnly"] = True
+            flt["assignedToMe"] = True
         if overdue is not None:
             flt["overdue"] = overdue
         data = self.client.execute(ops.HAZARDS, {"where": flt, "first": first, "after": after})["hazards"]
