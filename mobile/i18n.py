@@ -26,8 +26,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "error.generic": {"en": "Error: {detail}", "zh": "出错：{detail}"},
     # first run / settings
     "server.title": {"en": "Server address", "zh": "服务器地址"},
-    "server.hint": {"en": "e.g. 10.0.0.5:8000 or https://minesafe.example.cn",
-                    "zh": "例如 10.0.0.5:8000 或 https://minesafe.example.cn"},
+    "server.hint": {"en": "e.g. 10.0.0.5:8000", "zh": "例如 10.0.0.5:8000"},
     "server.intro": {"en": "Enter the address of your mine's minesafe server. You can change it later in Settings.",
                      "zh": "请输入本矿矿安服务器的地址，之后可在设置中修改。"},
     "server.continue": {"en": "Continue", "zh": "继续"},

@@ -50,11 +50,11 @@ def open_file_chooser(tr: Translator, on_photo: Callable[[str], None], start: st
     from kivy.factory import Factory
     from kivy.metrics import dp, sp
     from kivy.uix.boxlayout import BoxLayout
-    from kivy.uix.filechooser import FileChooserListView
+    from kivy.uix.filechooser import FileChooserIconView
     from kivy.uix.popup import Popup
 
     root = BoxLayout(orientation="vertical", spacing=dp(8))
-    chooser = FileChooserListView(path=start or str(Path.home()), filters=IMAGE_FILTERS)
+    chooser = FileChooserIconView(path=start or str(Path.home()), filters=IMAGE_FILTERS)
     root.add_widget(chooser)
     buttons = BoxLayout(size_hint_y=None, height=dp(72), spacing=dp(8))
     cancel = Factory.QuietButton(text=tr("common.cancel"))

@@ -16,4 +16,6 @@ class TraceScreen(BaseScreen):
         box = self.ids.timeline
         box.clear_widgets()
         for entry in entries:
-            box.add_widget(Factory.TraceCard(when=entry["when"], what=entry["what"], why=entry["why"]))
+            card = Factory.TraceCard()
+            card.when, card.what, card.why = entry["when"], entry["what"], entry["why"]
+            box.add_widget(card)
