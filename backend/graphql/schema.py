@@ -20,10 +20,11 @@ from backend.audit import resolvers as audit
 from backend.config import Settings, get_settings
 from backend.graphql.errors import should_mask_error
 from backend.hazards import resolvers as hazards
+from backend.kpi import resolvers as kpi
 from backend.org import resolvers as org
 from backend.storage import resolvers as storage
 
-DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query)
+DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query)
 DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation)
 DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
 

@@ -1,0 +1,43 @@
+"""hazardKpis for managers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from backend.accounts.roles import Role
+from backend.database.base import utcnow
+from backend.graphql.context import Context
+from backend.graphql.errors import ClientError
+from backend.graphql.ids import parse_optional_id
+from backend.kpi import service
+from backend.kpi.rules import hazard_kpis
+from backend.kpi.types import GradeKpi, HazardKpiReport, TeamOverdue
+
+KPI_ROLES = (Role.AREA_MANAGER, Role.MINE_MANAGER, Role.SAFETY_OFFICER, Role.ADMIN)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Hazard close-out and timeliness by grade, overdue by team, for a period.")
+    async def hazard_kpis(self, info: Info[Context, None], reported_from: datetime | None = None,
+                          reported_to: datetime | None = None, area_id: strawberry.ID | None = None
+                          ) -> HazardKpiReport:
+        ctx = info.context
+        principal = ctx.person()
+        if not principal.has_any(*KPI_ROLES):
+            raise ClientError("KPIs are for managers and safety officers", "FORBIDDEN")
+        area = parse_optional_id(area_id, "areaId")
+        if Role.AREA_MANAGER in principal.roles and not principal.has_any(Role.MINE_MANAGER, Role.SAFETY_OFFICER,
+                                                                          Role.ADMIN):
+            area = principal.area_id  # an area manager sees their own area
+        facts = await service.hazard_facts(session=ctx.session, mine_id=principal.mine_id,
+                                           reported_from=reported_from, reported_to=reported_to, area_id=area)
+        kpis = hazard_kpis(facts, utcnow())
+        return HazardKpiReport(
+            by_grade=[GradeKpi.from_figures(g, f) for g, f in sorted(kpis.by_grade.items())],
+            overdue_by_team=[TeamOverdue(team_id=strawberry.ID(t) if t else None, overdue=n)
+                             for t, n in sorted(kpis.overdue_by_team.items(), key=lambda item: -item[1])],
+        )

@@ -1,0 +1,78 @@
+"""Pure KPI arithmetic over plain hazard facts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from backend.hazards.rules import OPEN_STATES, HazardState
+
+
+@dataclass(frozen=True, slots=True)
+class HazardFact:
+    """What the KPIs need to know about one hazard."""
+
+    state: HazardState
+    grade: str | None
+    team_id: str | None
+    created_at: datetime
+    deadline: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass
+class GradeFigures:
+    reported: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    open: int = 0
+    overdue: int = 0
+    close_hours: list[float] = field(default_factory=list)
+
+    @property
+    def close_out_rate(self) -> float | None:
+        return self.closed / self.reported if self.reported else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.closed if self.closed else None
+
+    @property
+    def mean_hours_to_close(self) -> float | None:
+        return sum(self.close_hours) / len(self.close_hours) if self.close_hours else None
+
+
+@dataclass
+class HazardKpis:
+    by_grade: dict[str, GradeFigures]
+    overdue_by_team: dict[str | None, int]
+
+
+UNGRADED = "UNGRADED"
+
+
+def hazard_kpis(facts: Iterable[HazardFact], now: datetime) -> HazardKpis:
+    """Close-out rate, on-time rate and mean time to close by grade; overdue count by team.
+
+    Dismissed reports are not hazards and count nowhere.
+    """
+    by_grade: dict[str, GradeFigures] = defaultdict(GradeFigures)
+    overdue_by_team: dict[str | None, int] = defaultdict(int)
+    for fact in facts:
+        if fact.state is HazardState.DISMISSED:
+            continue
+        figures = by_grade[fact.grade or UNGRADED]
+        figures.reported += 1
+        if fact.state is HazardState.CLOSED and fact.closed_at is not None:
+            figures.closed += 1
+            figures.close_hours.append((fact.closed_at - fact.created_at) / timedelta(hours=1))
+            if fact.deadline is None or fact.closed_at <= fact.deadline:
+                figures.closed_on_time += 1
+        elif fact.state in OPEN_STATES:
+            figures.open += 1
+            if fact.deadline is not None and now > fact.deadline:
+                figures.overdue += 1
+                overdue_by_team[fact.team_id] += 1
+    return HazardKpis(by_grade=dict(by_grade), overdue_by_team=dict(overdue_by_team))

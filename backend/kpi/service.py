@@ -1,0 +1,29 @@
+"""Reading the facts the KPIs are computed from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.hazards.models import Hazard
+from backend.kpi.rules import HazardFact
+
+
+async def hazard_facts(*, session: AsyncSession, mine_id: uuid.UUID, reported_from: datetime | None,
+                       reported_to: datetime | None, area_id: uuid.UUID | None = None) -> list[HazardFact]:
+    """One fact per hazard reported in the period (only the columns the KPIs need)."""
+    query = select(Hazard.state, Hazard.grade, Hazard.team_id, Hazard.created_at, Hazard.deadline,
+                   Hazard.closed_at).where(Hazard.mine_id == mine_id)
+    if reported_from is not None:
+        query = query.where(Hazard.created_at >= reported_from)
+    if reported_to is not None:
+        query = query.where(Hazard.created_at < reported_to)
+    if area_id is not None:
+        query = query.where(Hazard.area_id == area_id)
+    rows = await session.execute(query)
+    return [HazardFact(state=r.state, grade=r.grade.value if r.grade else None,
+                       team_id=str(r.team_id) if r.team_id else None, created_at=r.created_at,
+                       deadline=r.deadline, closed_at=r.closed_at) for r in rows]
