@@ -204,21 +204,25 @@ class TraceEntry:
     actor_name: str
     actor_role: str
     reason: str | None
-    before: str | None
-    after: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    responsible: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> TraceEntry:
-        def text(value: Any) -> str | None:
-            if value is None or isinstance(value, str):
-                return value
-            if isinstance(value, dict):
-                return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
-            return str(value)
+        def snapshot(value: Any) -> dict[str, Any]:
+            return value if isinstance(value, dict) else ({} if value is None else {"value": value})
 
+        responsible = data.get("responsible") or {}
         return cls(seq=int(data.get("seq") or 0), at=parse_time(data.get("at")), action=data.get("action") or "",
                    actor_name=data.get("actorName") or "", actor_role=data.get("actorRole") or "",
-                   reason=data.get("reason"), before=text(data.get("before")), after=text(data.get("after")))
+                   reason=data.get("reason"), before=snapshot(data.get("before")), after=snapshot(data.get("after")),
+                   responsible=responsible.get("displayName"))
+
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """The fields this step changed (ids and evidence keys left out): (field, before, after)."""
+        keys = [k for k in {**self.before, **self.after} if not k.endswith("_id") and not k.endswith("_keys")]
+        return [(k, self.before.get(k), self.after.get(k)) for k in keys if self.before.get(k) != self.after.get(k)]
 
 
 @dataclass(frozen=True, slots=True)

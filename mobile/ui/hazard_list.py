@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
 from mobile.api.models import Hazard, HazardEvent, HazardPage
 from mobile.ui.base import BaseController, BaseModel
@@ -14,6 +15,13 @@ from mobile.ui.format import hazard_row
 class HazardListModel(BaseModel):
     rows = ListProperty([])
     empty_text = StringProperty("")
+
+
+class HazardListPage(BoxLayout):
+    """The shared view of a hazard list (rule in hazard_list.kv); `model` rebinds its rows."""
+
+    model = ObjectProperty(None, rebind=True, allownone=True)
+    title = StringProperty("")
 
 
 class HazardListController(BaseController):

@@ -20,7 +20,7 @@ from typing import Any
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
-from kivy.config import Config  # noqa: E402
+from kivy.config import Config
 
 Config.set("graphics", "width", "540")
 Config.set("graphics", "height", "960")
