@@ -24,6 +24,7 @@ class FlakyProxy:
         self.port = self._listener.getsockname()[1]
         self._closed = False
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -34,6 +35,16 @@ class FlakyProxy:
         self._closed = True
         with contextlib.suppress(OSError):
             self._listener.close()
+
+    def reset(self) -> None:
+        """Cut every open connection now (a phone walking out of coverage)."""
+        with self._lock:
+            sockets, self._open = list(self._open), set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def _accept(self) -> None:
         while not self._closed:
@@ -49,6 +60,8 @@ class FlakyProxy:
             except OSError:
                 client.close()
                 continue
+            with self._lock:
+                self._open.update((client, upstream))
             threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 

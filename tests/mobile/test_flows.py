@@ -180,3 +180,41 @@ def test_live_events_reach_the_app_when_a_hazard_changes_elsewhere(live_server: 
         for p in (watcher, reporter):
             p.ctx.client.close()
             p.ctx.store.close()
+
+
+def test_live_events_reconnect_after_the_network_drops(flaky: Any, mine: MineFixture, tmp_path: Path,
+                                                       photo: Path) -> None:
+    watcher = make_phone(tmp_path / "watcher", flaky.url)
+    reporter = make_phone(tmp_path / "reporter", flaky.direct_url)
+    watcher.login(mine, "safety_officer")
+    reporter.login(mine, "miner")
+    statuses: list[bool] = []
+    up = threading.Event()
+    got = threading.Event()
+    received: list[HazardEvent] = []
+
+    def on_status(connected: bool) -> None:
+        statuses.append(connected)
+        if connected:
+            up.set()
+
+    live = LiveEvents(client=watcher.ctx.client, on_event=lambda e: (received.append(e), got.set()),
+                      on_status=on_status, base_delay_s=0.05)
+    live.start()
+    try:
+        assert up.wait(20)
+        up.clear()
+        flaky.proxy.reset()                 # coverage lost: the websocket drops
+        assert up.wait(20)                  # … and comes back by itself
+        assert statuses[:3] == [True, False, True]
+        report = ReportController(model=ReportModel(), ctx=reporter.ctx)
+        report.on_enter()
+        report.add_photo(str(photo))
+        assert report.submit(area_name="Area 2", description="after the reconnect", location="")
+        assert reporter.sender.drain(owner_id=reporter.ctx.sessions.user.id)[ItemState.SENT] == 1
+        assert got.wait(20) and received[-1].hazard.description == "after the reconnect"
+    finally:
+        live.stop()
+        for p in (watcher, reporter):
+            p.ctx.client.close()
+            p.ctx.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from mobile.api.models import HazardState
 from mobile.outbox.store import InvalidPhoto, ItemKind, ItemState, Outbox
+from mobile.outbox.worker import OutboxWorker
 from mobile.storage import LocalStore
 from tests.conftest import MineFixture
 from tests.mobile.conftest import FlakyServer, Phone, jpeg_bytes, make_phone
@@ -140,3 +142,20 @@ def test_the_outbox_refuses_what_is_not_a_photo(tmp_path: Path) -> None:
     good.write_bytes(jpeg_bytes())
     item = outbox.add(kind=ItemKind.REPORT_HAZARD, title="x", payload={}, photos=[good], owner_id="u")
     assert item.photos[0].path.parent == tmp_path / "photos" and item.photos[0].content_type == "image/jpeg"
+
+
+def test_the_background_worker_sends_what_is_queued(phone: Phone, mine: MineFixture, photo: Path) -> None:
+    phone.login(mine, "miner")
+    changes = threading.Event()
+    worker = OutboxWorker(sender=phone.sender, sessions=phone.ctx.sessions, on_change=changes.set, idle_s=0.2)
+    worker.start()
+    try:
+        client_id = queue_report(phone, mine, [photo], "sent by the worker")
+        worker.wake()
+        deadline = time.monotonic() + 30
+        while phone.outbox.get(client_id).state is not ItemState.SENT and time.monotonic() < deadline:
+            changes.wait(0.2)
+        assert phone.outbox.get(client_id).state is ItemState.SENT and changes.is_set()
+    finally:
+        worker.stop()
+    assert len(hazards_described(phone, "sent by the worker")) == 1

@@ -35,8 +35,8 @@ class TraceController(BaseController):
     def value(self, field: str, value: Any) -> str:
         if value is None or value == "":
             return "—"
-        if field == "state":
-            return self.known(f"state.{value}", str(value))
+        if field in ("state", "grade", "level"):
+            return self.known(f"{field}.{value}", str(value))
         if field == "deadline":
             parsed = parse_time(str(value))
             return local_time(parsed) if parsed else str(value)
