@@ -37,6 +37,8 @@ def test_every_flow_headless_with_screenshots_and_a_restart(tmp_path: Path, live
         path = pictures / f"hazard-{i}.jpg"
         path.write_bytes(jpeg_bytes(seed=i + 20, side=480))
         photos.append(str(path))
+    broken = pictures / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + b"not a photo" * 300)
     # a second hazard, reported by another phone, for the live-update step
     phone.login(mine, "miner2")
     from mobile.outbox.store import ItemKind, ItemState
@@ -53,6 +55,7 @@ def test_every_flow_headless_with_screenshots_and_a_restart(tmp_path: Path, live
     data = tmp_path / "app-data"
     plan = {
         "server": live_server.url, "data": str(data), "shots": str(SHOTS), "photos": photos, "area": "Area 0",
+        "broken_photo": str(broken),
         "second_hazard_id": second_hazard_id,
         "people": {who: {"username": mine.users[who].username, "password": PASSWORD, "id": mine.user_id(who)}
                    for who in ("miner", "safety_officer", "safety_officer2", "team_leader", "mine_manager")},

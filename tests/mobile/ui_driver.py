@@ -132,18 +132,31 @@ class Driver:
         self.screen.controller.set_grade("MAJOR")
         yield lambda: True
         self.shot("report_filled_zh")
+        app.ctx.worker.stop()            # no network for a moment: the report waits in the outbox
         self.press(self.t("report.submit"))
         yield self.on("outbox")
-        self.shot("outbox_after_submit_zh")
-        yield lambda: self.outbox_states() == {ItemState.SENT}
-        self.screen.controller.refresh()
-        yield lambda: True
-        self.shot("outbox_sent_zh")
+        self.shot("outbox_queued_zh")
 
-        self.steps.append("language switch to English")
+        self.steps.append("a photo the server refuses")
         self.press(self.t("common.back"))
         yield self.on("report")
-        self.press(self.t("common.back"))
+        self.screen.controller.add_photo(plan["broken_photo"])
+        self.screen.ids.area.text = plan["area"]
+        self.screen.ids.description.text = "照片损坏的上报"
+        self.press(self.t("report.submit"))
+        yield self.on("outbox")
+        app.ctx.worker.start()           # the network is back
+        yield lambda: self.outbox_states() == {ItemState.SENT, ItemState.REJECTED}
+        self.screen.controller.refresh()
+        yield lambda: True
+        self.shot("outbox_sent_and_rejected_zh")
+        rejected = next(r for r in self.screen.model.rows if r["alert"])
+        self.screen.controller.select(rejected["item_id"])
+        yield lambda: "photo" in self.screen.model.detail
+        self.shot("outbox_rejection_reason_zh")
+
+        self.steps.append("language switch to English")
+        app.navigate("home", reset=True)
         yield self.on("home")
         self.press(self.t("settings.title"))
         yield self.on("settings")

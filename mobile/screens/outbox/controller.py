@@ -15,6 +15,7 @@ class OutboxController(BaseController):
     model: OutboxModel
 
     def on_enter(self, **params: Any) -> None:
+        self.model.detail = ""
         self.refresh()
 
     def on_outbox_changed(self) -> None:
@@ -42,6 +43,13 @@ class OutboxController(BaseController):
                 "line3": status, "alert": item.state is ItemState.REJECTED}
 
     def select(self, client_id: str) -> None:
+        """Tap: a queued item is sent now; any item shows its full state text above the list."""
+        item = self.ctx.outbox.get(client_id)
+        if item is None:
+            return
+        self.model.detail = f"{item.title}\n{self.state_text(item)}"
+        if item.state is ItemState.QUEUED and item.last_error:
+            self.model.detail += "\n" + self.t("outbox.attempts", n=item.attempts, error=item.last_error)
         self.ctx.outbox.retry_now(client_id)
         if self.ctx.worker is not None:
             self.ctx.worker.wake()

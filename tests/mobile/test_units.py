@@ -1,0 +1,124 @@
+"""Pure parts of the app: addresses, texts, the screen registry, backoff, which actions a hazard offers."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mobile.api.live import reconnect_delay
+from mobile.api.models import Hazard, HazardGrade, HazardState, PersonRef, Role, User
+from mobile.i18n import STRINGS, Translator
+from mobile.outbox.sender import retry_delay
+from mobile.screens import SCREENS
+from mobile.screens.hazard.controller import available_actions
+from mobile.screens.triage.controller import treatment_plan_for
+from mobile.settings import InvalidServerAddress, graphql_http_url, graphql_ws_url, normalize_server_url
+from mobile.ui.registry import load_specs, menu_for
+
+MOBILE = Path(__file__).resolve().parents[2] / "mobile"
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("10.0.0.5:8000", "http://10.0.0.5:8000"),
+    (" http://10.0.0.5:8000/ ", "http://10.0.0.5:8000"),
+    ("https://minesafe.example.cn/graphql", "https://minesafe.example.cn"),
+    ("https://example.cn/ms/graphql/", "https://example.cn/ms"),
+])
+def test_server_addresses_are_normalized(typed: str, expected: str) -> None:
+    assert normalize_server_url(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "ftp://x", "http://", "host:notaport", "http://h:99999"])
+def test_bad_server_addresses_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidServerAddress):
+        normalize_server_url(typed)
+
+
+def test_graphql_urls() -> None:
+    assert graphql_http_url("https://a.cn/ms") == "https://a.cn/ms/graphql"
+    assert graphql_ws_url("https://a.cn/ms") == "wss://a.cn/ms/graphql"
+    assert graphql_ws_url("http://10.0.0.5:8000") == "ws://10.0.0.5:8000/graphql"
+
+
+def test_every_text_has_chinese_and_english_and_every_used_key_exists() -> None:
+    for key, entry in STRINGS.items():
+        assert entry.get("en") and entry.get("zh"), key
+        assert set(re.findall(r"{(\w+)}", entry["en"])) == set(re.findall(r"{(\w+)}", entry["zh"])), key
+    used: set[str] = set()
+    for path in MOBILE.rglob("*"):
+        if path.suffix in (".kv", ".py"):
+            text = path.read_text(encoding="utf-8")
+            used |= set(re.findall(r"""(?:app\.t|self\.t|tr|self\.app\.tr)\(\s*['"]([a-z_]+\.[\w.]+)['"]""", text))
+            used |= set(re.findall(r"""(?:title|menu_title)=['"]([a-z_]+\.[a-z_]+)['"]""", text))
+    missing = sorted(k for k in used if k not in STRINGS)
+    assert not missing and len(used) > 60
+
+
+def test_a_missing_key_shows_itself_and_formatting_works() -> None:
+    tr = Translator("zh")
+    assert tr("no.such.key") == "no.such.key"
+    assert tr("home.outbox_badge", n=3) == "3 条待发送"
+    assert Translator("xx").language == "zh"
+
+
+def test_the_registry_loads_every_screen_and_filters_the_menu_by_role() -> None:
+    specs = load_specs(SCREENS)
+    assert [s.name for s in specs] == list(SCREENS)
+    assert all(s.kv_file is not None and s.kv_file.is_file() for s in specs)
+    miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
+    officer = User(id="2", username="o", display_name="o", roles=frozenset({Role.SAFETY_OFFICER}))
+    manager = User(id="3", username="k", display_name="k", roles=frozenset({Role.MINE_MANAGER}))
+    assert [s.name for s in menu_for(specs, miner)] == ["report", "mywork", "outbox"]
+    assert [s.name for s in menu_for(specs, officer)] == ["report", "mywork", "triage", "reinspect", "hazards",
+                                                          "outbox"]
+    assert "hazards" in [s.name for s in menu_for(specs, manager)]
+    assert menu_for(specs, None) == []
+
+
+def test_a_screen_package_without_spec_is_refused() -> None:
+    with pytest.raises(ModuleNotFoundError):
+        load_specs(["no_such_screen"])
+    with pytest.raises(TypeError):
+        load_specs(["api"], package="mobile")
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert retry_delay(0, jitter=lambda: 0) == 2
+    assert retry_delay(3, jitter=lambda: 0) == 16
+    assert retry_delay(30, jitter=lambda: 1) == 300 * 1.25
+    assert reconnect_delay(0, jitter=lambda: 0) == 1 and reconnect_delay(10, jitter=lambda: 0) == 30
+
+
+def hazard(state: HazardState, *, responsible: str | None = None, grade: HazardGrade | None = None) -> Hazard:
+    return Hazard(id="h", state=state, grade=grade, suggested_grade=HazardGrade.GENERAL, level=None,
+                  description="d", location="", area=None, reporter=None,
+                  responsible=PersonRef(id=responsible, display_name="r") if responsible else None,
+                  deadline=datetime.now(UTC), is_overdue=False, photos=(), rectification_photos=(), created_at=None)
+
+
+def test_actions_follow_the_closed_loop_and_roles() -> None:
+    miner = User(id="m", username="m", display_name="m", roles=frozenset({Role.MINER}))
+    officer = User(id="o", username="o", display_name="o", roles=frozenset({Role.SAFETY_OFFICER}))
+    boss = User(id="b", username="b", display_name="b", roles=frozenset({Role.MINE_MANAGER}))
+    assert available_actions(hazard(HazardState.ASSIGNED, responsible="m"), miner) == ["accept"]
+    assert available_actions(hazard(HazardState.ASSIGNED, responsible="x"), miner) == []
+    assert available_actions(hazard(HazardState.RECTIFYING, responsible="m"), miner) == ["rectify"]
+    assert available_actions(hazard(HazardState.REPORTED), officer) == ["triage", "trace"]
+    assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="o"), officer) == ["trace"]
+    assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="m"), officer) == ["reinspect", "trace"]
+    major = hazard(HazardState.RECTIFYING, responsible="m", grade=HazardGrade.MAJOR)
+    assert available_actions(major, boss) == ["sign_off", "trace"]
+
+
+def test_a_major_hazard_gets_the_five_part_treatment_plan() -> None:
+    person = PersonRef(id="p", display_name="Li")
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    plan = treatment_plan_for(grade=HazardGrade.MAJOR, measures="m", funds="5万", contingency="c",
+                              responsible=person, deadline=when)
+    assert plan is not None and set(plan) == {"measures", "responsible_people", "funds", "deadline",
+                                              "contingency_plan"}
+    assert treatment_plan_for(grade=HazardGrade.GENERAL, measures="m", funds="", contingency="",
+                              responsible=person, deadline=when) is None
