@@ -134,7 +134,8 @@ def test_png_with_transparency_is_flattened_onto_white() -> None:
 
 def test_webp_16bit_png_palette_and_cmyk_are_accepted() -> None:
     webp = encode(noise_image(640, 480), "WEBP", quality=80)
-    sixteen = encode(Image.linear_gradient("L").resize((256, 256)).convert("I").point(lambda v: v * 256), "PNG")
+    sixteen = encode(Image.linear_gradient("L").resize((256, 256)).convert("I").point(lambda v: v * 256)
+                     .convert("I;16"), "PNG")
     assert Image.open(io.BytesIO(sixteen)).mode.startswith("I")
     palette = encode(noise_image(200, 100).convert("P"), "PNG")
     cmyk = encode(noise_image(200, 100).convert("CMYK"), "JPEG")
