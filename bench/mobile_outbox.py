@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mobile_outbox.py [--reports 50] [--rounds 3]
 
-Both sides send the same 50 reports (one 1600×1200 JPEG each, ~0.2 MB) to the same local backend
+Both sides send the same 50 reports (one 1600×1200 JPEG each, ~60 KiB) to the same local backend
 (uvicorn, SQLite, folder store) with the same HTTP client (httpx.Client, one connection reused):
 requestUpload → PUT the bytes → reportHazard. The app side is the real outbox: the reports are queued
 first (photos copied into the app's folder, one committed SQLite row each), then OutboxSender.drain()

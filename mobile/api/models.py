@@ -260,7 +260,8 @@ class MutationResult:
     """A union result: the hazard when it worked, else the member's typename and message."""
 
     outcome: Outcome
-    hazard: Hazard | None = None
+    hazard: Hazard | None = None       # when the operation asked for the whole hazard
+    hazard_id: str | None = None
     typename: str = ""
     message: str = ""
     field: str | None = None
@@ -270,7 +271,8 @@ class MutationResult:
     def from_union(cls, data: dict[str, Any]) -> MutationResult:
         typename = data.get("__typename", "")
         if typename == "Hazard":
-            return cls(outcome=Outcome.OK, hazard=Hazard.from_api(data), typename=typename)
+            hazard = Hazard.from_api(data) if "description" in data else None
+            return cls(outcome=Outcome.OK, hazard=hazard, hazard_id=str(data["id"]), typename=typename)
         message = data.get("message") or typename
         return cls(outcome=Outcome.REJECTED, typename=typename, message=message,
                    field=data.get("field"), key=data.get("key"))

@@ -85,23 +85,24 @@ _TRANSITION_RESULT = """
   ... on ValidationFailed { message field }
 """
 
+# The outbox only needs the acknowledgement (the hazard's id), not the whole hazard.
 REPORT_HAZARD = """
 mutation ReportHazard($input: ReportHazardInput!) {
   reportHazard(input: $input) {
     __typename
-    ... on Hazard { ...HazardFields }
+    ... on Hazard { id state }
     ... on PhotoRejected { message key reason }
     ... on NotAllowed { message }
     ... on ValidationFailed { message field }
   }
 }
-""" + HAZARD_FIELDS
+"""
 
 SUBMIT_RECTIFICATION = """
 mutation SubmitRectification($input: SubmitRectificationInput!) {
   submitRectification(input: $input) {
     __typename
-    ... on Hazard { ...HazardFields }
+    ... on Hazard { id state }
     ... on PhotoRejected { message key reason }
     ... on InvalidTransition { message }
     ... on NotAllowed { message }
@@ -109,7 +110,7 @@ mutation SubmitRectification($input: SubmitRectificationInput!) {
     ... on ValidationFailed { message field }
   }
 }
-""" + HAZARD_FIELDS
+"""
 
 TRIAGE_HAZARD = f"""
 mutation TriageHazard($input: TriageHazardInput!) {{

@@ -54,8 +54,8 @@ class OutboxSender:
             self.outbox.mark_retry(item.client_id, error=f"{type(error).__name__}: {error}", delay_s=MAX_DELAY_S)
             return ItemState.QUEUED
         if result.outcome is Outcome.OK:
-            self.outbox.mark_sent(item.client_id, server_id=result.hazard.id if result.hazard else None)
-            logger.info("outbox %s sent as hazard %s", item.client_id, result.hazard.id if result.hazard else "?")
+            self.outbox.mark_sent(item.client_id, server_id=result.hazard_id)
+            logger.info("outbox %s sent as hazard %s", item.client_id, result.hazard_id)
             return ItemState.SENT
         reason = result.message or result.typename
         self.outbox.mark_rejected(item.client_id, reason=reason)
