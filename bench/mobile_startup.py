@@ -62,6 +62,8 @@ def main() -> None:
                     "SDL_VIDEODRIVER": os.environ.get("SDL_VIDEODRIVER", "offscreen"), "SDL_AUDIODRIVER": "dummy",
                     "MINESAFE_WINDOW": "540x960", "PYTHONPATH": str(ROOT)}
         python = sys.executable
+        bare_app = folder / "bare_app.py"
+        bare_app.write_text(BARE_APP)
         with local_backend(folder / "backend") as url:
             signed_in = folder / "signed-in"
             from mobile.api.client import ApiClient
@@ -78,10 +80,10 @@ def main() -> None:
             client.close()
             store.close()
 
-            start_once([python, "-c", BARE_APP], base_env)   # warm the OS file cache once for both
+            start_once([python, str(bare_app)], base_env)   # warm the OS file cache once for both
             results: dict[str, list[float]] = {"bare": [], "first": [], "signed": []}
             for round_no in range(args.rounds):
-                results["bare"].append(start_once([python, "-c", BARE_APP], base_env))
+                results["bare"].append(start_once([python, str(bare_app)], base_env))
                 results["first"].append(start_once([python, "-m", "mobile"], {
                     **base_env, "MINESAFE_MOBILE_DATA": str(folder / f"first-{round_no}")}))
                 results["signed"].append(start_once([python, "-m", "mobile"], {
