@@ -38,6 +38,7 @@ from mobile.runner import KivyRunner
 from mobile.screens import SCREENS
 from mobile.settings import AppSettings, InvalidServerAddress
 from mobile.storage import LocalStore
+from mobile.ui import widgets  # noqa: F401 - registers ThumbStrip for the .kv rules
 from mobile.ui.registry import ScreenSpec, load_specs
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,17 @@ class MineSafeApp(App):
             return "login"
         return "home"
 
+    def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
+        """Android's back button (Escape on desktop) goes back a screen instead of quitting."""
+        if key == 27 and self.history:
+            self.back()
+            return True
+        return False
+
     def on_start(self) -> None:
+        from kivy.core.window import Window
+
+        Window.bind(on_keyboard=self._on_key)
         first = self.first_screen()
         self.navigate(first, reset=True)
         self.ctx.worker.start()

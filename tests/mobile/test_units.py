@@ -122,3 +122,16 @@ def test_a_major_hazard_gets_the_five_part_treatment_plan() -> None:
                                               "contingency_plan"}
     assert treatment_plan_for(grade=HazardGrade.GENERAL, measures="m", funds="", contingency="",
                               responsible=person, deadline=when) is None
+
+
+def test_a_font_with_chinese_glyphs_is_found() -> None:
+    from PIL import ImageFont
+
+    from mobile.fonts import find_cjk_font
+
+    path = find_cjk_font()
+    assert path is not None, "no CJK font: install fonts-wqy-microhei (Debian) or set MINESAFE_CJK_FONT"
+    font = ImageFont.truetype(str(path), 32)
+    # a real glyph for 隐 differs from the font's "missing glyph" box
+    assert font.getmask("隐").getbbox() is not None
+    assert bytes(font.getmask("隐")) != bytes(font.getmask("\U000f0000"))

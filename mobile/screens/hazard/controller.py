@@ -33,6 +33,12 @@ def available_actions(hazard: Hazard, user: User) -> list[str]:
     return actions
 
 
+def thumbnail_urls(hazard: Hazard) -> list[str]:
+    """Signed thumbnail URLs (loaded by AsyncImage off the UI thread), photos first, then after-photos."""
+    return [p.thumbnail_url or p.url or "" for p in (*hazard.photos, *hazard.rectification_photos)
+            if p.thumbnail_url or p.url]
+
+
 class HazardController(BaseController):
     model: HazardModel
 
@@ -68,6 +74,7 @@ class HazardController(BaseController):
         self.model.facts = "\n".join(lines)
         self.model.deadline = deadline_text(hazard, self.ctx.tr)
         self.model.overdue = hazard.is_overdue
+        self.model.thumbs = thumbnail_urls(hazard)
         actions = available_actions(hazard, user) if user else []
         self.model.actions = [{"action": a, "text": self.t(f"hazard.{a}")} for a in actions]
 

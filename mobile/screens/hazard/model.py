@@ -10,3 +10,4 @@ class HazardModel(BaseModel):
     deadline = StringProperty("")
     overdue = BooleanProperty(False)
     actions = ListProperty([])      # [{"action": name, "text": label}]
+    thumbs = ListProperty([])       # thumbnail URLs: the report's photos, then the after-photos

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mobile.api.models import Hazard, HazardPage, HazardState, MutationResult, Outcome
+from mobile.screens.hazard.controller import thumbnail_urls
 from mobile.screens.reinspect.model import ReinspectModel
 from mobile.ui.hazard_list import HazardListController
 
@@ -31,6 +32,7 @@ class ReinspectController(HazardListController):
             self.model.error = self.t("common.empty")
             return
         self.model.headline = hazard.description
+        self.model.thumbs = thumbnail_urls(hazard)
         self.model.facts = "\n".join([
             self.t("hazard.area", name=hazard.area.name if hazard.area else "—"),
             self.t("hazard.responsible", name=hazard.responsible.display_name if hazard.responsible else "—"),

@@ -1,4 +1,4 @@
-from kivy.properties import StringProperty
+from kivy.properties import ListProperty, StringProperty
 
 from mobile.ui.hazard_list import HazardListModel
 
@@ -7,3 +7,4 @@ class ReinspectModel(HazardListModel):
     hazard_id = StringProperty("")
     headline = StringProperty("")
     facts = StringProperty("")
+    thumbs = ListProperty([])

@@ -1,0 +1,25 @@
+"""Small shared widgets (their rules are in theme.kv)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.properties import ListProperty
+from kivy.uix.image import AsyncImage
+from kivy.uix.scrollview import ScrollView
+
+
+class ThumbStrip(ScrollView):
+    """A horizontal row of photo thumbnails; AsyncImage loads each URL on Kivy's loader threads."""
+
+    urls = ListProperty([])
+
+    def on_urls(self, _widget: Any, urls: list[str]) -> None:
+        strip = self.ids.get("strip")
+        if strip is None:
+            return
+        strip.clear_widgets()
+        for url in urls:
+            strip.add_widget(AsyncImage(source=url, size_hint=(None, None), size=(dp(132), dp(132)),
+                                        fit_mode="contain"))
