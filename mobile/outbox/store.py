@@ -140,7 +140,11 @@ class Outbox:
                          " (SELECT id FROM outbox_items WHERE client_id = ?)", (key, position, client_id))
 
     def mark_sent(self, client_id: str, *, server_id: str | None) -> None:
+        """Acknowledged: the local photo copies are deleted (the server holds them, keys stay recorded)."""
         self._update(client_id, state=ItemState.SENT, server_id=server_id, last_error=None)
+        item = self.get(client_id)
+        for photo in item.photos if item else ():
+            photo.path.unlink(missing_ok=True)
 
     def mark_rejected(self, client_id: str, *, reason: str) -> None:
         self._update(client_id, state=ItemState.REJECTED, reject_reason=reason)

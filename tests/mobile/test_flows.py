@@ -218,3 +218,23 @@ def test_live_events_reconnect_after_the_network_drops(flaky: Any, mine: MineFix
         for p in (watcher, reporter):
             p.ctx.client.close()
             p.ctx.store.close()
+
+
+def test_the_server_address_can_be_changed_and_a_session_belongs_to_one_server(phone: Phone,
+                                                                               mine: MineFixture) -> None:
+    from mobile.screens.server.controller import ServerController
+    from mobile.screens.server.model import ServerModel
+
+    phone.login(mine, "miner")
+    controller = ServerController(model=ServerModel(), ctx=phone.ctx)
+    controller.on_enter()
+    original = controller.model.address
+    controller.submit("http://")
+    assert controller.model.error == "That is not a server address." and phone.ctx.settings.server_url == original
+    controller.submit(original + "/graphql")          # the same server, typed differently
+    assert phone.ctx.sessions.current is not None and phone.navigations[-1][0] == "home"
+    controller.submit("127.0.0.1:9")                  # another server (nothing listens there)
+    assert phone.ctx.settings.server_url == "http://127.0.0.1:9"
+    assert phone.ctx.sessions.current is None
+    assert controller.model.notice == "Saved, but the server cannot be reached now."
+    assert phone.navigations[-1][0] == "login"

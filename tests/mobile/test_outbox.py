@@ -42,6 +42,7 @@ def test_report_is_sent_once_and_a_retry_returns_the_same_hazard(phone: Phone, m
     sent = phone.outbox.get(client_id)
     assert sent.state is ItemState.SENT and sent.server_id
     assert all(p.object_key for p in sent.photos)
+    assert not any(p.path.exists() for p in sent.photos)     # local copies freed once acknowledged
 
     # the app dies after the server acknowledged but before it wrote "sent": it sends again
     phone.outbox.mark_retry(client_id, error="simulated", delay_s=0)
