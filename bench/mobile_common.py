@@ -20,7 +20,6 @@ sys.path.insert(0, str(ROOT))
 from backend.config import Settings  # noqa: E402
 from backend.database.migrate import upgrade  # noqa: E402
 from backend.main import create_app  # noqa: E402
-from backend.platform import Platform  # noqa: E402
 from backend.seed import DEMO_PASSWORD, seed_demo_mine  # noqa: E402
 
 MINER = "kuanggong1"
@@ -49,9 +48,8 @@ def local_backend(folder: Path) -> Iterator[str]:
         asyncio.run(seed_demo_mine(settings))
     finally:
         os.chdir(cwd)
-    platform = Platform.from_settings(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, platform), host="127.0.0.1", port=port,
-                                           log_level="warning", ws="websockets", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", ws="websockets-sansio", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

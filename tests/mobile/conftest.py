@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,15 @@ from mobile.outbox.store import Outbox
 from mobile.runner import InlineRunner
 from mobile.settings import AppSettings
 from mobile.storage import LocalStore
-from tests.conftest import PASSWORD, MineFixture, free_port
+from tests.conftest import PASSWORD, LiveServer, MineFixture, free_port
 from tests.mobile.netfault import FlakyProxy
 
 
 @pytest.fixture(scope="session")
 async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The app is a client: one database engine (the embedded SQLite default) is enough here."""
+    """The app is a client: one database engine (the embedded SQLite default) is enough here.
+    (Run together with other tests, the session's `platform` may be another engine; every server
+    here follows `platform`, so the app always talks to the database its mine was made in.)"""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('mobiledb') / 'minesafe.db'}"
     await asyncio.to_thread(upgrade, url)
     return url
@@ -128,24 +131,39 @@ class FlakyServer:
         return self.proxy.url
 
 
-@pytest.fixture(scope="session")
-def flaky_server(database_url: str, settings_for: Any) -> Iterator[FlakyServer]:
-    port = free_port()
-    proxy = FlakyProxy("127.0.0.1", port)
-    settings = settings_for(database_url, public_url=proxy.url)
-    platform = Platform.from_settings(settings)
-    config = uvicorn.Config(create_app(settings, platform), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets", lifespan="on")
-    server = uvicorn.Server(config)
+@contextmanager
+def serve(settings: Any, port: int) -> Iterator[Any]:
+    """A real uvicorn backend on 127.0.0.1:port in a thread (its own Platform, made by the lifespan)."""
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", ws="websockets-sansio", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
-            raise RuntimeError("the flaky server did not start")
+            raise RuntimeError("the backend did not start")
         time.sleep(0.05)
-    yield FlakyServer(proxy=proxy, direct_url=f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(platform: Platform, settings_for: Any) -> Iterator[LiveServer]:
+    """The backend over real HTTP on the database that `make_mine` writes to (whichever engine runs)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serve(settings_for(platform.settings.database_url, public_url=url), port) as settings:
+        yield LiveServer(url=url, settings=settings)
+
+
+@pytest.fixture(scope="session")
+def flaky_server(platform: Platform, settings_for: Any) -> Iterator[FlakyServer]:
+    port = free_port()
+    proxy = FlakyProxy("127.0.0.1", port)
+    with serve(settings_for(platform.settings.database_url, public_url=proxy.url), port):
+        yield FlakyServer(proxy=proxy, direct_url=f"http://127.0.0.1:{port}")
     proxy.close()
 
 
