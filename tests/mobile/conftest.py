@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
+# Kivy reads these when first imported (the controllers' models are Kivy EventDispatchers):
+# keep its config and logs out of the home folder and ignore pytest's arguments.
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+
 import asyncio
 import io
 import random

@@ -135,3 +135,17 @@ def test_a_font_with_chinese_glyphs_is_found() -> None:
     # a real glyph for 隐 differs from the font's "missing glyph" box
     assert font.getmask("隐").getbbox() is not None
     assert bytes(font.getmask("隐")) != bytes(font.getmask("\U000f0000"))
+
+
+def test_an_overdue_hazard_row_is_marked() -> None:
+    from dataclasses import replace
+
+    from mobile.ui.format import hazard_row
+
+    tr = Translator("en")
+    late = replace(hazard(HazardState.RECTIFYING, responsible="m"), is_overdue=True)
+    row = hazard_row(late, tr, controller=None)
+    assert row["alert"] is True and row["line3"].startswith("OVERDUE · Deadline ")
+    on_time = hazard_row(hazard(HazardState.ASSIGNED, responsible="m"), Translator("zh"), controller=None)
+    assert on_time["alert"] is False and on_time["line3"].startswith("期限 ")
+    assert "已分派" in on_time["line2"] and "一般隐患" in on_time["line2"]
