@@ -18,6 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.save": {"en": "Save", "zh": "保存"},
     "common.cancel": {"en": "Cancel", "zh": "取消"},
     "common.empty": {"en": "Nothing here.", "zh": "暂无内容。"},
+    "common.more": {"en": "Show more", "zh": "加载更多"},
     "common.live_on": {"en": "Live", "zh": "实时"},
     "common.live_off": {"en": "Offline", "zh": "离线"},
     "error.network": {"en": "No connection to the server. Try again when the network is back.",

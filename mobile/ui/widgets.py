@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.metrics import dp
-from kivy.properties import ListProperty
+from kivy.properties import ListProperty, ObjectProperty
+from kivy.uix.button import Button
 from kivy.uix.image import AsyncImage
 from kivy.uix.scrollview import ScrollView
+
+
+class MoreButton(Button):
+    """'Show more' under a hazard list; shown while the list's model says there is another page."""
+
+    model = ObjectProperty(None, rebind=True, allownone=True)
 
 
 class ThumbStrip(ScrollView):

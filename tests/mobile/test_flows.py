@@ -238,3 +238,21 @@ def test_the_server_address_can_be_changed_and_a_session_belongs_to_one_server(p
     assert phone.ctx.sessions.current is None
     assert controller.model.notice == "Saved, but the server cannot be reached now."
     assert phone.navigations[-1][0] == "login"
+
+
+def test_lists_load_the_next_page_on_demand(phone: Phone, mine: MineFixture, photo: Path) -> None:
+    as_(phone, mine, "miner")
+    for i in range(3):
+        report = ReportController(model=ReportModel(), ctx=phone.ctx)
+        report.on_enter()
+        report.add_photo(str(photo))
+        assert report.submit(area_name="Area 1", description=f"page test {i}", location="")
+    assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 3
+    as_(phone, mine, "safety_officer")
+    queue = TriageController(model=TriageModel(), ctx=phone.ctx)
+    queue.page_size = 2
+    queue.on_enter()
+    assert [r["line1"] for r in queue.model.rows] == ["page test 2", "page test 1"] and queue.model.has_more
+    queue.load_more()
+    assert [r["line1"] for r in queue.model.rows] == ["page test 2", "page test 1", "page test 0"]
+    assert not queue.model.has_more

@@ -149,3 +149,22 @@ def test_an_overdue_hazard_row_is_marked() -> None:
     on_time = hazard_row(hazard(HazardState.ASSIGNED, responsible="m"), Translator("zh"), controller=None)
     assert on_time["alert"] is False and on_time["line3"].startswith("期限 ")
     assert "已分派" in on_time["line2"] and "一般隐患" in on_time["line2"]
+
+
+def test_a_new_screen_is_a_folder_and_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "extra_screens"
+    (package / "alerts").mkdir(parents=True)
+    (package / "__init__.py").write_text('SCREENS = ("alerts",)\n')
+    (package / "alerts" / "__init__.py").write_text(
+        "from mobile.ui.base import BaseController, BaseModel, BaseScreen\n"
+        "from mobile.ui.registry import ScreenSpec\n"
+        "class AlertsScreen(BaseScreen):\n    pass\n"
+        "SCREEN = ScreenSpec(name='alerts', view=AlertsScreen, controller=BaseController, model=BaseModel,\n"
+        "                    title='app.name', menu=True, menu_order=15)\n")
+    (package / "alerts" / "view.kv").write_text("<AlertsScreen>:\n    Label:\n        text: 'alerts'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    specs = load_specs(["alerts"], package="extra_screens")
+    assert specs[0].name == "alerts" and specs[0].kv_file == package / "alerts" / "view.kv"
+    miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
+    menu = menu_for([*load_specs(SCREENS), *specs], miner)
+    assert [s.name for s in menu] == ["report", "alerts", "mywork", "outbox"]

@@ -7,5 +7,5 @@ from mobile.ui.hazard_list import HazardListController
 
 
 class HazardsController(HazardListController):
-    def load(self) -> HazardPage:
-        return self.ctx.api.hazards(first=100)
+    def load(self, after: str | None = None) -> HazardPage:
+        return self.ctx.api.hazards(first=self.page_size, after=after)

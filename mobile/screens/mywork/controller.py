@@ -10,8 +10,9 @@ OPEN_STATES = [HazardState.ASSIGNED, HazardState.RECTIFYING, HazardState.PENDING
 
 
 class MyWorkController(HazardListController):
-    def load(self) -> HazardPage:
+    def load(self, after: str | None = None) -> HazardPage:
         user = self.ctx.sessions.user
         if user is None:
             raise AuthRequired("not signed in")
-        return self.ctx.api.hazards(states=OPEN_STATES, assigned_to_me=True)
+        return self.ctx.api.hazards(states=OPEN_STATES, assigned_to_me=True, first=self.page_size,
+                                    after=after)

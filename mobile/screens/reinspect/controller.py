@@ -24,8 +24,8 @@ class ReinspectController(HazardListController):
         else:
             self.refresh()
 
-    def load(self) -> HazardPage:
-        return self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW])
+    def load(self, after: str | None = None) -> HazardPage:
+        return self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW], first=self.page_size, after=after)
 
     def _hazard_loaded(self, hazard: Hazard | None) -> None:
         if hazard is None:

@@ -65,8 +65,8 @@ class TriageController(HazardListController):
         else:
             self.refresh()
 
-    def load(self) -> HazardPage:
-        return self.ctx.api.hazards(states=[HazardState.REPORTED])
+    def load(self, after: str | None = None) -> HazardPage:
+        return self.ctx.api.hazards(states=[HazardState.REPORTED], first=self.page_size, after=after)
 
     def select(self, hazard_id: str) -> None:
         self.ctx.navigate("triage", hazard_id=hazard_id)
