@@ -154,6 +154,7 @@ class MineSafeApp(App):
         from kivy.core.window import Window
 
         Window.bind(on_keyboard=self._on_key)
+        Window.softinput_mode = "below_target"   # the on-screen keyboard never hides the field being typed in
         first = self.first_screen()
         self.navigate(first, reset=True)
         self.ctx.worker.start()

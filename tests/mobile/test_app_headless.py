@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from mobile.settings import SERVER_KEY
+from mobile.storage import LocalStore
 from tests.conftest import ARTIFACTS, PASSWORD, MineFixture
 from tests.mobile.conftest import Phone, jpeg_bytes
 
@@ -77,3 +79,14 @@ def test_every_flow_headless_with_screenshots_and_a_restart(tmp_path: Path, live
                                   "MINESAFE_EXIT_WHEN_READY": "1"})
     ready = [line for line in restart.stdout.splitlines() if line.startswith("MINESAFE_READY")]
     assert restart.returncode == 0 and ready and "screen=home" in ready[0], restart.stderr[-3000:]
+
+    # underground, out of coverage: the server cannot be reached; the app still starts, signed in
+    store = LocalStore(data / "minesafe.db")
+    store.set(SERVER_KEY, "http://127.0.0.1:9")
+    store.close()
+    offline = subprocess.run([sys.executable, "-m", "mobile"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120, check=False,
+                             env={**app_env(tmp_path), "MINESAFE_MOBILE_DATA": str(data),
+                                  "MINESAFE_EXIT_WHEN_READY": "1"})
+    ready = [line for line in offline.stdout.splitlines() if line.startswith("MINESAFE_READY")]
+    assert offline.returncode == 0 and ready and "screen=home" in ready[0], offline.stderr[-3000:]
