@@ -6,5 +6,6 @@ from backend.database.base import Base
 from backend.hazards import models as hazards_models  # noqa: F401
 from backend.org import models as org_models  # noqa: F401
 from backend.storage import models as storage_models  # noqa: F401
+from backend.training import models as training_models  # noqa: F401
 
 metadata = Base.metadata

@@ -23,9 +23,10 @@ from backend.hazards import resolvers as hazards
 from backend.kpi import resolvers as kpi
 from backend.org import resolvers as org
 from backend.storage import resolvers as storage
+from backend.training import resolvers as training
 
-DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query)
-DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation)
+DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query, training.Query)
+DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation, training.Mutation)
 DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"

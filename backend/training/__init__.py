@@ -1,0 +1,1 @@
+"""Training: courses, mentors and apprentices, question bank, exams, proficiency, competitions."""
