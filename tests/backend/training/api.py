@@ -115,3 +115,15 @@ async def answer_all(http: httpx.AsyncClient, token: str, attempt: dict[str, Any
         result = await gql(http, SAVE, {"input": {"attemptId": attempt["id"], "questionId": question["id"],
                                                   "chosen": [1 if i < right else 0]}}, token=token)
         assert result["saveAnswer"]["__typename"] == "SavedAnswer", result
+
+
+async def upload_video(http: httpx.AsyncClient, token: str, data: bytes) -> str:
+    """requestUpload(kind VIDEO) then PUT the bytes to the folder store; returns the key."""
+    from tests.backend.api import request_upload
+
+    ticket = await request_upload(http, token, size=len(data), content_type="video/mp4", kind="VIDEO")
+    assert ticket["__typename"] == "UploadTicket", ticket
+    headers = {h["name"]: h["value"] for h in ticket["headers"]}
+    response = await http.put(ticket["url"], content=data, headers=headers)
+    assert response.status_code == 200, response.text
+    return str(ticket["key"])

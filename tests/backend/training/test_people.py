@@ -1,0 +1,227 @@
+"""Courses and progress, mentors and apprentices, the question bank and remedial courses over GraphQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from backend.audit import service as audit_service
+from backend.audit.models import AuditEntry
+from backend.database.base import utcnow
+from backend.training import flows
+from backend.training.models import Assignment
+from tests.backend.api import jpeg_bytes, upload
+from tests.backend.training.api import (
+    APPRENTICES,
+    ASSESS,
+    ASSIGN,
+    BANK,
+    COURSE,
+    CREATE_COURSE,
+    EXPORT,
+    IMPORT,
+    LINK,
+    MY_TRAINING,
+    OVERDUE,
+    PROGRESS,
+    RECORD,
+    VIOLATION,
+    bank_json,
+    import_bank,
+    later,
+    text_course,
+    upload_video,
+)
+from tests.conftest import gql
+
+
+async def test_course_lessons_progress_and_hours(client, make_mine) -> None:
+    mine = await make_mine()
+    officer = mine.token("safety_officer")
+    photo = await upload(client, officer, jpeg_bytes())
+    video = await upload_video(client, officer, b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200)
+    course = (await gql(client, CREATE_COURSE, {"input": {
+        "title": "入井须知 Going underground", "kind": "INDUCTION", "classHours": 9, "skillTags": ["Induction"],
+        "lessons": [{"title": "Rules", "kind": "TEXT", "body": "Never alone.", "minutes": 30},
+                    {"title": "The cage", "kind": "IMAGE", "mediaKey": photo, "minutes": 10},
+                    {"title": "Self-rescuer", "kind": "VIDEO", "mediaKey": video, "minutes": 15}]}},
+        token=officer))["createCourse"]
+    assert course["__typename"] == "TrainingCourse" and course["skillTags"] == ["induction"]
+    assert [lesson["position"] for lesson in course["lessons"]] == [0, 1, 2]
+    assert course["lessons"][0]["mediaUrl"] is None
+    fetched = await client.get(course["lessons"][1]["mediaUrl"])
+    assert fetched.status_code == 200 and fetched.content == jpeg_bytes()
+
+    reused = await gql(client, CREATE_COURSE, {"input": {"title": "Again", "kind": "SKILL", "classHours": 1,
+                                                         "lessons": [{"title": "x", "kind": "IMAGE",
+                                                                      "mediaKey": photo}]}}, token=officer)
+    assert reused["createCourse"]["__typename"] == "ValidationFailed"
+    by_miner = await text_course(client, mine.token("miner"))
+    assert by_miner["__typename"] == "NotAllowed"
+
+    token = mine.token("miner")
+    lessons = course["lessons"]
+    step = await gql(client, PROGRESS, {"lesson": lessons[0]["id"], "seconds": 600, "completed": True}, token=token)
+    assert step["recordLessonProgress"]["myProgress"] == {"lessonsDone": 1, "lessonCount": 3, "secondsSpent": 600,
+                                                          "hoursEarned": 3.0, "completed": False}
+    again = await gql(client, PROGRESS, {"lesson": lessons[0]["id"], "seconds": 300, "completed": False}, token=token)
+    assert again["recordLessonProgress"]["myProgress"] == step["recordLessonProgress"]["myProgress"]
+    await gql(client, PROGRESS, {"lesson": lessons[1]["id"], "seconds": 200, "completed": False}, token=token)
+    view = (await gql(client, COURSE, {"id": course["id"]}, token=token))["trainingCourse"]
+    assert view["lessons"][1]["myProgress"] == {"secondsSpent": 200, "completedAt": None}
+    for lesson in lessons[1:]:
+        await gql(client, PROGRESS, {"lesson": lesson["id"], "seconds": 900, "completed": True}, token=token)
+    done = (await gql(client, COURSE, {"id": course["id"]}, token=token))["trainingCourse"]["myProgress"]
+    assert done == {"lessonsDone": 3, "lessonCount": 3, "secondsSpent": 2400, "hoursEarned": 9.0, "completed": True}
+    hours = (await gql(client, MY_TRAINING, token=token))["myTraining"]["hours"]
+    assert hours["induction"] == 9.0 and hours["inductionRequired"] == 72 and not hours["inductionComplete"]
+    assert hours["retrainingLastYear"] == 0 and hours["retrainingRequired"] == 20
+    other = await make_mine()
+    foreign = await gql(client, PROGRESS, {"lesson": lessons[0]["id"], "seconds": 1, "completed": True},
+                        token=other.token("miner"))
+    assert foreign["recordLessonProgress"]["__typename"] == "ValidationFailed"
+
+
+async def test_mentor_assigns_only_to_own_apprentices_and_follows_them(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    officer, mentor = mine.token("safety_officer"), mine.token("mentor")
+    course = await text_course(client, officer, kind="RETRAINING", hours=4, lessons=1)
+    by_mentor = await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
+                          token=mentor)
+    assert by_mentor["linkApprentice"]["__typename"] == "NotAllowed"
+    not_a_mentor = await gql(client, LINK, {"mentor": mine.user_id("miner2"), "apprentice": mine.user_id("miner")},
+                             token=mine.token("admin"))
+    assert not_a_mentor["linkApprentice"]["__typename"] == "ValidationFailed"
+    link = (await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
+                      token=mine.token("admin")))["linkApprentice"]
+    assert link["stage"] == "SUPERVISED" and link["mentor"]["id"] == mine.user_id("mentor")
+    twice = await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
+                      token=mine.token("admin"))
+    assert twice["linkApprentice"]["__typename"] == "InvalidTransition"
+
+    def assign(who: str, due: str) -> dict:
+        return {"input": {"assigneeId": mine.user_id(who), "courseId": course["id"], "dueAt": due}}
+
+    ok = (await gql(client, ASSIGN, assign("miner", later(days=3)), token=mentor))["assignTraining"]
+    assert ok["__typename"] == "TrainingAssignment" and ok["kind"] == "COURSE" and not ok["isOverdue"]
+    refused = (await gql(client, ASSIGN, assign("miner2", later(days=3)), token=mentor))["assignTraining"]
+    assert refused["__typename"] == "NotAllowed" and "own apprentices" in refused["message"]
+    by_miner = (await gql(client, ASSIGN, assign("miner2", later(days=3)), token=mine.token("miner")))
+    assert by_miner["assignTraining"]["__typename"] == "NotAllowed"
+    past = (await gql(client, ASSIGN, assign("miner", later(days=-1)), token=mentor))["assignTraining"]
+    assert past["__typename"] == "ValidationFailed" and past["field"] == "dueAt"
+    other = await make_mine()
+    foreign = await gql(client, ASSIGN, {"input": {"assigneeId": other.user_id("miner"), "courseId": course["id"],
+                                                   "dueAt": later(days=3)}}, token=officer)
+    assert foreign["assignTraining"]["__typename"] == "NotFound"
+    by_officer = (await gql(client, ASSIGN, assign("miner2", later(days=3)), token=officer))["assignTraining"]
+    assert by_officer["__typename"] == "TrainingAssignment"
+
+    async with platform.session_factory() as session:  # a week later: the mentor's assignment is overdue
+        row = await session.get(Assignment, uuid.UUID(ok["id"]))
+        assert row is not None
+        row.due_at = utcnow() - timedelta(hours=1)
+        await session.commit()
+    overdue = (await gql(client, OVERDUE, token=mentor))["overdueTraining"]
+    assert [o["id"] for o in overdue] == [ok["id"]]
+    apprentices = (await gql(client, APPRENTICES, token=mentor))["myApprentices"]
+    assert [(a["apprentice"]["id"], a["record"]["overdueCount"]) for a in apprentices] == [(mine.user_id("miner"), 1)]
+    record = (await gql(client, RECORD, {"id": mine.user_id("miner")}, token=mentor))["trainingRecord"]
+    assert record["overdueCount"] == 1 and record["apprenticeship"]["stage"] == "SUPERVISED"
+    assert record["retrainingFlag"] == "LAPSING"     # no retraining hours this year
+    nosy = await gql(client, RECORD, {"id": mine.user_id("miner")}, token=mine.token("miner2"))
+    assert nosy["trainingRecord"]["__typename"] == "NotAllowed"
+    not_theirs = await gql(client, RECORD, {"id": mine.user_id("miner2")}, token=mentor)
+    assert not_theirs["trainingRecord"]["__typename"] == "NotAllowed"
+
+
+async def test_second_assessment_after_four_months_releases_the_apprentice(client, make_mine) -> None:
+    mine = await make_mine()
+    admin, mentor = mine.token("admin"), mine.token("mentor")
+    fresh = (await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner2")},
+                       token=admin))["linkApprentice"]
+    early = (await gql(client, ASSESS, {"id": fresh["id"], "passed": True}, token=mentor))["recordSecondAssessment"]
+    assert early["__typename"] == "InvalidTransition" and early["currentState"] == "SUPERVISED"
+    started = (datetime.now(UTC) - timedelta(days=130)).isoformat()
+    link = (await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner"),
+                                     "start": started}, token=admin))["linkApprentice"]
+    assert link["stage"] == "AWAITING_ASSESSMENT"
+    stranger = await gql(client, ASSESS, {"id": link["id"], "passed": True}, token=mine.token("team_leader"))
+    assert stranger["recordSecondAssessment"]["__typename"] == "NotAllowed"
+    failed_no_note = await gql(client, ASSESS, {"id": link["id"], "passed": False}, token=mentor)
+    assert failed_no_note["recordSecondAssessment"]["__typename"] == "ValidationFailed"
+    failed = await gql(client, ASSESS, {"id": link["id"], "passed": False, "note": "roof bolting not yet safe"},
+                       token=mentor)
+    assert failed["recordSecondAssessment"]["stage"] == "AWAITING_ASSESSMENT"
+    passed = (await gql(client, ASSESS, {"id": link["id"], "passed": True, "note": "competent"},
+                        token=mentor))["recordSecondAssessment"]
+    assert passed["stage"] == "MAY_WORK_ALONE" and passed["secondAssessmentPassed"] is True
+    after = await gql(client, ASSESS, {"id": link["id"], "passed": True}, token=mentor)
+    assert after["recordSecondAssessment"]["__typename"] == "InvalidTransition"
+    assert [a["apprentice"]["id"] for a in (await gql(client, APPRENTICES, token=mentor))["myApprentices"]] == [
+        mine.user_id("miner2")]
+
+
+async def test_import_is_all_or_nothing_and_export_round_trips(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    officer = mine.token("safety_officer")
+    rows = bank_json("gas", 3)
+    rows.append({"kind": "MULTIPLE", "text": "bad", "options": ["a", "b"], "correct": [0], "tags": ["gas"],
+                 "difficulty": 2})
+    rows.append({"kind": "SINGLE", "text": "worse", "options": ["a", "b"], "correct": [0], "tags": [],
+                 "difficulty": 2})
+    refused = await import_bank(client, officer, rows)
+    assert refused["importedCount"] == 0 and [e["row"] for e in refused["errors"]] == [4, 5]
+    bank = (await gql(client, BANK, {}, token=officer))["questionBank"]["questions"]
+    assert bank == []
+    csv_text = "kind,text,options,correct,tags,difficulty,explanation\n" + "\n".join(
+        f"SINGLE,Q{i},a|b|c,C,roof,{i % 5 + 1}," for i in range(6)) + "\nTRUE_FALSE,Stop at 1.5% CH4,,true,gas,1,\n"
+    ok = (await gql(client, IMPORT, {"format": "CSV", "content": csv_text}, token=officer))["importQuestions"]
+    assert ok == {"__typename": "QuestionImport", "importedCount": 7, "errors": []}
+    duplicate = (await gql(client, IMPORT, {"format": "CSV", "content": csv_text}, token=officer))["importQuestions"]
+    assert duplicate["importedCount"] == 0 and len(duplicate["errors"]) == 7
+    roof = (await gql(client, BANK, {"tag": "roof"}, token=officer))["questionBank"]["questions"]
+    assert len(roof) == 6 and all(q["correctOptions"] == [2] for q in roof)
+    by_miner = await gql(client, IMPORT, {"format": "CSV", "content": csv_text}, token=mine.token("miner"))
+    assert by_miner["importQuestions"]["__typename"] == "NotAllowed"
+
+    exported = (await gql(client, EXPORT, {"format": "JSON"}, token=officer))["exportQuestions"]
+    assert exported["count"] == 7 and len(json.loads(exported["content"])) == 7
+    other = await make_mine()
+    moved = (await gql(client, IMPORT, {"format": "JSON", "content": exported["content"]},
+                       token=other.token("safety_officer")))["importQuestions"]
+    assert moved["importedCount"] == 7
+    async with platform.session_factory() as session:
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.mine_id == mine.mine_id))).all()
+        assert actions.count("training.questions_imported") == 1
+
+
+async def test_a_confirmed_violation_assigns_the_remedial_course_once(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    officer = mine.token("safety_officer")
+    violation = {"input": {"personId": mine.user_id("miner"), "violation": "no self-rescuer at the face",
+                           "sourceRef": "vision:evt-1", "skill": "ppe"}}
+    none_yet = (await gql(client, VIOLATION, violation, token=officer))["confirmViolation"]
+    assert none_yet["__typename"] == "NoRemedialCourse"
+    remedial = await text_course(client, officer, kind="REMEDIAL", hours=1, lessons=1, tags=["ppe"],
+                                 title="PPE refresher")
+    first = (await gql(client, VIOLATION, violation, token=officer))["confirmViolation"]
+    assert first["__typename"] == "TrainingAssignment" and first["reason"] == "REMEDIAL"
+    assert first["course"]["id"] == remedial["id"]
+    again = (await gql(client, VIOLATION, violation, token=officer))["confirmViolation"]
+    assert again["id"] == first["id"]
+    by_miner = await gql(client, VIOLATION, violation, token=mine.token("miner2"))
+    assert by_miner["confirmViolation"]["__typename"] == "NotAllowed"
+    # another domain (say the vision worker's event handler) calls the flow with the system as actor
+    async with platform.session_factory() as session:
+        made = await flows.assign_remedial(session, actor=None, mine_id=mine.mine_id,
+                                           person_id=uuid.UUID(mine.user_id("miner2")),
+                                           violation="smoking underground", source_ref="hazard:42", skill="ppe")
+        await session.commit()
+        assert made is not None and made.assigned_by is None
+        assert (await audit_service.verify_chain(session=session, mine_id=mine.mine_id)).ok
+    record = (await gql(client, MY_TRAINING, token=mine.token("miner2")))["myTraining"]
+    assert [(a["reason"], a["course"]["title"]) for a in record["assignments"]] == [("REMEDIAL", "PPE refresher")]
