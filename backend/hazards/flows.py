@@ -207,6 +207,15 @@ async def _responsible_in_mine(session: AsyncSession, actor: Principal, responsi
                                     field="responsibleId")
 
 
+async def _team_in_mine(session: AsyncSession, actor: Principal, team_id: uuid.UUID | None) -> None:
+    """A named team must be one of the actor's mine (another mine's looks like a missing one)."""
+    if team_id is None:
+        return
+    (team,) = await org_service.teams_by_ids(session, [team_id])
+    if team is None or team.mine_id != actor.mine_id:
+        raise ValidationFailedError("no such team in your mine", field="teamId")
+
+
 async def triage(session: AsyncSession, *, actor: Principal, hazard_id: uuid.UUID, grade: HazardGrade,
                  level: HazardLevel | None, responsible_id: uuid.UUID, team_id: uuid.UUID | None,
                  deadline: datetime | None, control_measures: str | None,
@@ -224,6 +233,7 @@ async def triage(session: AsyncSession, *, actor: Principal, hazard_id: uuid.UUI
                                         field="treatmentPlan")
         level = None
     await _responsible_in_mine(session, actor, responsible_id)
+    await _team_in_mine(session, actor, team_id)
     now = utcnow()
     if deadline is not None and deadline <= now:
         raise ValidationFailedError("the deadline must be in the future", field="deadline")
@@ -353,6 +363,7 @@ async def reassign(session: AsyncSession, *, actor: Principal, hazard_id: uuid.U
     _require_step(hazard, HazardStep.REASSIGN)
     text = _text(reason, "reason", required=True)
     await _responsible_in_mine(session, actor, responsible_id)
+    await _team_in_mine(session, actor, team_id)
     if deadline is not None and deadline <= utcnow():
         raise ValidationFailedError("the deadline must be in the future", field="deadline")
     before = snapshot(hazard)
