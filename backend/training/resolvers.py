@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -54,6 +55,12 @@ from backend.training.types import (
     ViolationResult,
 )
 
+
+def _turn(ctx: Context) -> asyncio.Lock:
+    """Sibling root fields (and list items) resolve concurrently on the request's one session: take turns."""
+    return ctx._session_lock  # the spine's lock for the same purpose in its DataLoaders
+
+
 FLAG_ORDER = [RetrainingFlag.OK, RetrainingFlag.LAPSING, RetrainingFlag.LAPSED]
 
 
@@ -76,6 +83,11 @@ TrainingRecordResult = Annotated[TrainingRecord | NotAllowed | NotFound, strawbe
 
 async def training_record(ctx: Context, person_id: uuid.UUID) -> TrainingRecord:
     """Hours, assignments, proficiency and the apprenticeship of one person (checks done by the caller)."""
+    async with _turn(ctx):
+        return await _training_record(ctx, person_id)
+
+
+async def _training_record(ctx: Context, person_id: uuid.UUID) -> TrainingRecord:
     session = ctx.session
     principal = ctx.authenticated()
     person = await service.person_in_mine_or_raise(session=session, user_id=person_id, mine_id=principal.mine_id)
@@ -107,40 +119,45 @@ class Query:
     async def training_courses(self, info: Info[Context, None]) -> list[CourseType]:
         ctx = info.context
         principal = ctx.person()
-        return [CourseType.from_model(c) for c in await service.list_courses(session=ctx.session,
-                                                                              mine_id=principal.mine_id)]
+        async with _turn(ctx):
+            return [CourseType.from_model(c) for c in await service.list_courses(session=ctx.session,
+                                                                                  mine_id=principal.mine_id)]
 
     @strawberry.field
     async def training_course(self, info: Info[Context, None], id: strawberry.ID) -> CourseType | None:
         ctx = info.context
         principal = ctx.person()
-        course = await ctx.session.get(Course, parse_id(id, "id"))
-        return CourseType.from_model(course) if course and course.mine_id == principal.mine_id else None
+        async with _turn(ctx):
+            course = await ctx.session.get(Course, parse_id(id, "id"))
+            return CourseType.from_model(course) if course and course.mine_id == principal.mine_id else None
 
     @strawberry.field(description="Exams the caller may take (training managers: every exam of the mine).")
     async def training_exams(self, info: Info[Context, None]) -> list[ExamType]:
         ctx = info.context
         principal = ctx.person()
-        exams = await service.exams_for(session=ctx.session, mine_id=principal.mine_id, user_id=principal.id,
-                                        everything=bool(principal.roles & TRAINING_MANAGERS))
-        return [ExamType.from_model(e) for e in exams]
+        async with _turn(ctx):
+            exams = await service.exams_for(session=ctx.session, mine_id=principal.mine_id, user_id=principal.id,
+                                            everything=bool(principal.roles & TRAINING_MANAGERS))
+            return [ExamType.from_model(e) for e in exams]
 
     @strawberry.field(description="One of the caller's own attempts (nobody else's).")
     async def exam_attempt(self, info: Info[Context, None], id: strawberry.ID) -> AttemptType | None:
         ctx = info.context
         principal = ctx.person()
-        attempt = await ctx.session.get(Attempt, parse_id(id, "id"))
-        if attempt is None or attempt.user_id != principal.id:
-            return None
-        return AttemptType.from_model(attempt)
+        async with _turn(ctx):
+            attempt = await ctx.session.get(Attempt, parse_id(id, "id"))
+            if attempt is None or attempt.user_id != principal.id:
+                return None
+            return AttemptType.from_model(attempt)
 
     @strawberry.field(description="The caller's attempts at an exam, first to last.")
     async def my_exam_attempts(self, info: Info[Context, None], exam_id: strawberry.ID) -> list[AttemptType]:
         ctx = info.context
         principal = ctx.person()
-        attempts = await service.attempts_of(session=ctx.session, exam_id=parse_id(exam_id, "examId"),
-                                             user_id=principal.id)
-        return [AttemptType.from_model(a) for a in attempts if a.mine_id == principal.mine_id]
+        async with _turn(ctx):
+            attempts = await service.attempts_of(session=ctx.session, exam_id=parse_id(exam_id, "examId"),
+                                                 user_id=principal.id)
+            return [AttemptType.from_model(a) for a in attempts if a.mine_id == principal.mine_id]
 
     @strawberry.field(description="The caller's own training record.")
     async def my_training(self, info: Info[Context, None]) -> TrainingRecord:
@@ -153,7 +170,8 @@ class Query:
         ctx = info.context
         principal = ctx.person()
         person = parse_id(person_id, "personId")
-        mentor = await service.is_mentor_of(session=ctx.session, mentor_id=principal.id, apprentice_id=person)
+        async with _turn(ctx):
+            mentor = await service.is_mentor_of(session=ctx.session, mentor_id=principal.id, apprentice_id=person)
         CanFollowTrainee.check(principal, person, is_their_apprentice=mentor)
         return await training_record(ctx, person)
 
@@ -161,33 +179,36 @@ class Query:
     async def my_apprentices(self, info: Info[Context, None]) -> list[ApprenticeshipType]:
         ctx = info.context
         principal = ctx.person()
-        return [ApprenticeshipType.from_model(link)
-                for link in await service.apprenticeships_of(session=ctx.session, mentor_id=principal.id)]
+        async with _turn(ctx):
+            return [ApprenticeshipType.from_model(link)
+                    for link in await service.apprenticeships_of(session=ctx.session, mentor_id=principal.id)]
 
     @strawberry.field(description="Overdue assignments: the whole mine for training managers, "
                                   "a mentor's apprentices for a mentor, otherwise the caller's own.")
     async def overdue_training(self, info: Info[Context, None]) -> list[AssignmentType]:
         ctx = info.context
         principal = ctx.person()
-        people: list[uuid.UUID] | None = None
-        if not principal.roles & TRAINING_MANAGERS:
-            people = [principal.id]
-            if Role.MENTOR in principal.roles:
-                links = await service.apprenticeships_of(session=ctx.session, mentor_id=principal.id)
-                people += [link.apprentice_id for link in links]
-        found = await service.overdue_assignments(session=ctx.session, mine_id=principal.mine_id, now=utcnow(),
-                                                  assignee_ids=people)
-        return [AssignmentType.from_model(a) for a in found]
+        async with _turn(ctx):
+            people: list[uuid.UUID] | None = None
+            if not principal.roles & TRAINING_MANAGERS:
+                people = [principal.id]
+                if Role.MENTOR in principal.roles:
+                    links = await service.apprenticeships_of(session=ctx.session, mentor_id=principal.id)
+                    people += [link.apprentice_id for link in links]
+            found = await service.overdue_assignments(session=ctx.session, mine_id=principal.mine_id, now=utcnow(),
+                                                      assignee_ids=people)
+            return [AssignmentType.from_model(a) for a in found]
 
     @strawberry.field(description="The question bank with answers (training managers only).")
     @returns_domain_errors
     async def question_bank(self, info: Info[Context, None], tag: str | None = None) -> QuestionBankResult:
         ctx = info.context
         principal = ctx.person()
-        CanManageTraining.check(principal)
-        bank = await service.questions(session=ctx.session, mine_id=principal.mine_id,
-                                       tag=tag.strip().lower() if tag else None)
-        return QuestionBankList(questions=[BankQuestion.from_model(q) for q in bank])
+        async with _turn(ctx):
+            CanManageTraining.check(principal)
+            bank = await service.questions(session=ctx.session, mine_id=principal.mine_id,
+                                           tag=tag.strip().lower() if tag else None)
+            return QuestionBankList(questions=[BankQuestion.from_model(q) for q in bank])
 
     @strawberry.field(description="The question bank as CSV or JSON text (training managers only).")
     @returns_domain_errors
@@ -195,32 +216,35 @@ class Query:
                                tag: str | None = None) -> QuestionExportResult:
         ctx = info.context
         principal = ctx.person()
-        content = await flows.export_questions(ctx.session, actor=principal, fmt=format,
-                                               tag=tag.strip().lower() if tag else None)
-        bank = await service.questions(session=ctx.session, mine_id=principal.mine_id,
-                                       tag=tag.strip().lower() if tag else None)
-        return QuestionExport(format=format, count=len(bank), content=content)
+        async with _turn(ctx):
+            content = await flows.export_questions(ctx.session, actor=principal, fmt=format,
+                                                   tag=tag.strip().lower() if tag else None)
+            bank = await service.questions(session=ctx.session, mine_id=principal.mine_id,
+                                           tag=tag.strip().lower() if tag else None)
+            return QuestionExport(format=format, count=len(bank), content=content)
 
     @strawberry.field(description="Ranked results of a competition (or any exam): best score, then fastest.")
     async def leaderboard(self, info: Info[Context, None], exam_id: strawberry.ID) -> list[LeaderboardEntry]:
         ctx = info.context
         principal = ctx.person()
-        exam = await ctx.session.get(Exam, parse_id(exam_id, "examId"))
-        if exam is None or exam.mine_id != principal.mine_id:
-            return []
-        best: dict[uuid.UUID, rules.Finisher] = {}
-        for attempt in await service.submitted_attempts(session=ctx.session, exam_id=exam.id):
-            assert attempt.submitted_at is not None
-            finisher = rules.Finisher(person_id=attempt.user_id, score=attempt.score or 0.0,
-                                      seconds=(attempt.submitted_at - attempt.started_at).total_seconds())
-            current = best.get(attempt.user_id)
-            if current is None or (finisher.score, -finisher.seconds) > (current.score, -current.seconds):
-                best[attempt.user_id] = finisher
-        ranked = rules.rank(best.values())
-        people = await accounts_service.get_many(session=ctx.session, user_ids=[r.finisher.person_id for r in ranked])
-        return [LeaderboardEntry(rank=r.rank, person=PersonType.from_model(p) if p else None,
-                                 score=r.finisher.score, seconds=int(r.finisher.seconds))
-                for r, p in zip(ranked, people, strict=True)]
+        async with _turn(ctx):
+            exam = await ctx.session.get(Exam, parse_id(exam_id, "examId"))
+            if exam is None or exam.mine_id != principal.mine_id:
+                return []
+            best: dict[uuid.UUID, rules.Finisher] = {}
+            for attempt in await service.submitted_attempts(session=ctx.session, exam_id=exam.id):
+                assert attempt.submitted_at is not None
+                finisher = rules.Finisher(person_id=attempt.user_id, score=attempt.score or 0.0,
+                                          seconds=(attempt.submitted_at - attempt.started_at).total_seconds())
+                current = best.get(attempt.user_id)
+                if current is None or (finisher.score, -finisher.seconds) > (current.score, -current.seconds):
+                    best[attempt.user_id] = finisher
+            ranked = rules.rank(best.values())
+            people = await accounts_service.get_many(session=ctx.session,
+                                                     user_ids=[r.finisher.person_id for r in ranked])
+            return [LeaderboardEntry(rank=r.rank, person=PersonType.from_model(p) if p else None,
+                                     score=r.finisher.score, seconds=int(r.finisher.seconds))
+                    for r, p in zip(ranked, people, strict=True)]
 
 
 def _lesson_data(input: CreateCourseInput) -> list[flows.LessonData]:

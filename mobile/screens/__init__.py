@@ -18,5 +18,5 @@ SCREENS: tuple[str, ...] = (
     "trace",
     "settings",
     # "alerts",    ← issue 4 adds mobile/screens/alerts/ and this line
-    # "training",  ← issue 6 adds mobile/screens/training/ and this line
+    "training",
 )

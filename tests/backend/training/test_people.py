@@ -225,3 +225,14 @@ async def test_a_confirmed_violation_assigns_the_remedial_course_once(client, ma
         assert (await audit_service.verify_chain(session=session, mine_id=mine.mine_id)).ok
     record = (await gql(client, MY_TRAINING, token=mine.token("miner2")))["myTraining"]
     assert [(a["reason"], a["course"]["title"]) for a in record["assignments"]] == [("REMEDIAL", "PPE refresher")]
+
+
+async def test_several_root_fields_in_one_request_share_the_session_safely(client, make_mine) -> None:
+    mine = await make_mine()
+    await text_course(client, mine.token("safety_officer"))
+    await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
+              token=mine.token("admin"))
+    data = await gql(client, """{ trainingCourses { id lessons { id } } trainingExams { id }
+      myTraining { overdueCount } overdueTraining { id } myApprentices { id record { overdueCount } } }""",
+                     token=mine.token("mentor"))
+    assert len(data["trainingCourses"]) == 1 and data["myApprentices"][0]["record"]["overdueCount"] == 0

@@ -1,0 +1,30 @@
+"""The training screen: one view whose layout follows model.mode (see view.kv)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+
+from mobile.ui.base import BaseScreen
+
+
+class TrainingScreen(BaseScreen):
+    """Ticks the exam countdown once a second while shown (the controller does the arithmetic)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ticker: Any = None
+
+    def on_enter(self, *args: Any) -> None:
+        self._ticker = Clock.schedule_interval(lambda _dt: self.controller and self.controller.tick(), 1.0)
+
+    def on_leave(self, *args: Any) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        super().on_leave(*args)
+
+    def assign(self) -> None:
+        self.controller.assign(person_name=self.ids.person.text, course_title=self.ids.course.text,
+                               days_text=self.ids.days.text)

@@ -1,0 +1,110 @@
+"""The training screen's controller against a live backend: lessons, an exam through a lost connection
+and an app restart, results, and a mentor assigning (InlineRunner; no window)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mobile.screens.training import logic
+from mobile.screens.training.controller import TrainingController
+from mobile.screens.training.model import TrainingModel
+from tests.conftest import MineFixture
+from tests.mobile.conftest import Phone, make_phone
+from tests.mobile.training_setup import QUESTIONS, set_up
+
+RIGHT = {text: correct for _, text, _, correct in QUESTIONS}
+
+
+def controller(phone: Phone) -> TrainingController:
+    return TrainingController(model=TrainingModel(), ctx=phone.ctx)
+
+
+def answer_right(c: TrainingController) -> None:
+    assert c.attempt is not None
+    for index, question in enumerate(c.attempt["questions"]):
+        c.index = index
+        for option in RIGHT[question["text"]]:
+            c.choose(option)
+
+
+def test_lessons_count_toward_hours_and_the_assigned_course_completes(live_server: Any, mine: MineFixture,
+                                                                       phone: Phone) -> None:
+    ids = set_up(live_server.url, mine)
+    phone.login(mine, "miner")
+    c = controller(phone)
+    c.on_enter()
+    assert c.model.mode == "list" and not c.model.error
+    titles = [r["line1"] for r in c.model.rows]
+    assert titles[:2] == ["入井安全须知 Going underground", "瓦斯防治考试 Gas exam"]
+    assert "Induction 0/72 h" in c.model.summary and "Apprentice of mentor, supervised until" in c.model.summary
+    c.select(f"course:{ids['course']}")
+    assert c.model.mode == "course" and len(c.model.rows) == 3
+    for row in list(c.model.rows):
+        c.select(row["item_id"])
+        assert c.model.mode == "lesson"
+        c.finish_lesson()
+    assert c.model.mode == "course" and all(r["line3"] == "Done" for r in c.model.rows)
+    assert "6 of 6 class hours" in c.model.summary
+    c.back()
+    assert "Induction 6/72 h" in c.model.summary
+    assert [r["line1"] for r in c.model.rows if r["item_id"] == f"course:{ids['course']}"] == [
+        "入井安全须知 Going underground"]      # no longer assigned, still in the catalogue
+
+
+def test_an_exam_survives_a_lost_connection_and_a_restart_then_grades_once(flaky: Any, mine: MineFixture,
+                                                                           flaky_phone: Phone,
+                                                                           tmp_path: Path) -> None:
+    ids = set_up(flaky.direct_url, mine)
+    flaky_phone.login(mine, "miner")
+    c = controller(flaky_phone)
+    c.start_exam(ids["exam"])
+    assert c.model.mode == "exam" and len(c.attempt["questions"]) == 5
+    assert c.model.countdown in ("20:00", "19:59") and not c.model.urgent
+    c.index = 0
+    c.choose(RIGHT[c.attempt["questions"][0]["text"]][0])
+    assert c.pending == {} and "All answers saved" in c.model.sync
+
+    flaky.proxy.down = True                      # underground, out of coverage
+    for index in (1, 2):
+        c.index = index
+        for option in RIGHT[c.attempt["questions"][index]["text"]]:
+            c.choose(option)
+    assert c.model.offline and len(c.pending) == 2 and "No connection" in c.model.sync
+    attempt_id = c.attempt["id"]
+    # the phone restarts while still offline: the waiting answers are on disk
+    kept = logic.load_pending(flaky_phone.ctx.store.get(f"training.pending.{attempt_id}"))
+    assert set(kept) == {c.attempt["questions"][1]["id"], c.attempt["questions"][2]["id"]}
+
+    flaky.proxy.down = False                     # back in coverage, a fresh controller resumes
+    again = controller(flaky_phone)
+    again.start_exam(ids["exam"])
+    assert again.attempt["id"] == attempt_id and again.pending == {}
+    assert len(again.shown) == 3 and "All answers saved" in again.model.sync
+    answer_right(again)
+    again.submit()
+    assert again.model.mode == "result" and "100" in again.model.body and "PASSED" in again.model.body
+    assert all(not r["alert"] for r in again.model.rows) and len(again.model.rows) == 5
+    third = controller(flaky_phone)
+    third.start_exam(ids["exam"])                # passed: no retake
+    assert "already passed" in third.model.error
+
+
+def test_a_mentor_follows_and_assigns_to_apprentices(live_server: Any, mine: MineFixture, tmp_path: Path) -> None:
+    set_up(live_server.url, mine)
+    mentor_phone = make_phone(tmp_path / "mentor", live_server.url)
+    mentor_phone.login(mine, "mentor")
+    mentor_phone.ctx.tr.language = "en"
+    c = controller(mentor_phone)
+    c.on_enter(mode="mentor")
+    assert c.model.mode == "mentor" and [r["line1"] for r in c.model.rows] == ["miner"]
+    assert "2 open · 0 overdue" in c.model.rows[0]["line3"]
+    c.select(c.model.rows[0]["item_id"])
+    assert c.model.mode == "assign" and c.model.body == "miner"
+    c.assign(person_name="miner", course_title="入井安全须知 Going underground", days_text="0")
+    assert "1 to 365" in c.model.error
+    c.assign(person_name="miner", course_title="入井安全须知 Going underground", days_text="3")
+    assert c.model.mode == "mentor" and "assigned to miner" in c.model.notice
+    assert "3 open" in c.model.rows[0]["line3"]
+    mentor_phone.ctx.client.close()
+    mentor_phone.ctx.store.close()
