@@ -91,6 +91,12 @@ class ClientError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
+_DOMAIN_ERROR_CODES: dict[type[DomainError], str] = {
+    NotAllowedError: "FORBIDDEN", NotFoundError: "NOT_FOUND", InvalidTransitionError: "INVALID_TRANSITION",
+    ValidationFailedError: "BAD_USER_INPUT",
+}
+
+
 def should_mask_error(error: GraphQLError) -> bool:
     """Mask everything but validation errors and deliberate client errors."""
     original = error.original_error
@@ -100,6 +106,12 @@ def should_mask_error(error: GraphQLError) -> bool:
         return False
     if isinstance(original, UnauthenticatedError):
         error.extensions = {"code": "UNAUTHENTICATED"}
+        return False
+    if isinstance(original, DomainError):  # raised where no union member can carry it (queries, lists)
+        error.extensions = {"code": _DOMAIN_ERROR_CODES.get(type(original), "BAD_USER_INPUT")}
+        return False
+    if isinstance(original, GraphQLError) and error.path is None:  # variables of the wrong type
+        error.extensions = {"code": "BAD_USER_INPUT"}
         return False
     logger.error("unexpected error in %s", error.path, exc_info=original)
     return True

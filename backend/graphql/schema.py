@@ -13,6 +13,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from backend.accounts import resolvers as accounts
@@ -30,6 +31,19 @@ DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazar
 DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+class SerialRootFields(StrawberryGraphQLCoreExecutionContext):
+    """Top-level fields run one after another (as for mutations): they share the request's one session.
+
+    Sibling root fields (`{ me { id } areas { id } }`, aliases) would otherwise use the AsyncSession
+    concurrently, which SQLAlchemy refuses. Nested fields still resolve concurrently through DataLoaders.
+    """
+
+    def execute_fields(self, parent_type, source_value, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path is None:
+            return self.execute_fields_serially(parent_type, source_value, path, *args, **kwargs)
+        return super().execute_fields(parent_type, source_value, path, *args, **kwargs)
 
 
 class ResolvePrincipal(SchemaExtension):
@@ -56,6 +70,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SerialRootFields,
     )
 
 
