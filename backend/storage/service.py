@@ -99,7 +99,11 @@ def read_token(settings: Settings, token: str, purpose: str) -> dict[str, str]:
 async def slot_for_upload_token(*, session: AsyncSession, settings: Settings, token: str) -> UploadSlot:
     """The open slot behind a folder-store upload URL; used or expired ones are refused."""
     claims = read_token(settings, token, UPLOAD_PURPOSE)
-    slot = await session.get(UploadSlot, uuid.UUID(claims["slot"]), with_for_update=True)
+    try:
+        slot_id = uuid.UUID(str(claims["slot"]))
+    except (KeyError, ValueError) as error:
+        raise UploadRefused("this upload link is not valid", 403) from error
+    slot = await session.get(UploadSlot, slot_id, with_for_update=True)
     if slot is None:
         raise UploadRefused("this upload link is not valid", 403)
     if slot.uploaded_at is not None or slot.consumed_at is not None:
