@@ -227,7 +227,7 @@ async def main(args: argparse.Namespace) -> None:
     await asyncio.to_thread(upgrade, database_url)
     exam_id, tokens = await populate(database_url, args.people, args.questions, store)
     port = free_port()
-    limits = httpx.Limits(max_connections=args.people, max_keepalive_connections=args.people)
+    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
     results: dict[str, dict[str, float]] = {}
 
     server = start_server("minesafe", database_url, port, store)
@@ -284,7 +284,8 @@ async def main(args: argparse.Namespace) -> None:
         server.wait(timeout=20)
 
     backend = "SQLite" if args.sqlite else "PostgreSQL"
-    print(f"\n{args.people} people × {args.questions} answers, {backend}, one uvicorn worker each")
+    print(f"\n{args.people} people × {args.questions} answers over {args.connections} connections, {backend}, "
+          "one uvicorn worker each")
     print(f"{'path':<34} {'saves':>6} {'failed':>6} {'saves/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, r in results.items():
         print(f"{name:<34} {int(r['count']):>6} {int(r['failures']):>6} {r['count'] / r['wall']:>8.0f} "
@@ -297,6 +298,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=100, help="HTTP keep-alive connections the people share")
     parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite default instead of PostgreSQL")
     parser.add_argument("--serve", choices=["minesafe", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)

@@ -246,6 +246,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "training.score": {"en": "{score} / 100 ({right} of {total} right, pass mark {mark}): {verdict}",
                        "zh": "{score} 分（答对 {right}/{total}，及格线 {mark}）：{verdict}"},
     "training.your_answer": {"en": "Your answer {mine} · correct {right}", "zh": "您的答案 {mine} · 正确答案 {right}"},
+    "training.right": {"en": "✓ right", "zh": "✓ 答对"},
+    "training.wrong": {"en": "✗ wrong:", "zh": "✗ 答错："},
     "training.answers_later": {"en": "The answers are shown when the competition closes.",
                                "zh": "竞赛结束后公布答案。"},
     "training.mentor_title": {"en": "My apprentices", "zh": "我的徒弟"},

@@ -411,14 +411,13 @@ async def save_answer(session: AsyncSession, *, actor: Principal, attempt_id: uu
 
     Not audited one by one: the submitted attempt's audit entry carries the whole answer sheet.
     """
-    attempt = await service.attempt_or_raise(session=session, attempt_id=attempt_id, mine_id=actor.mine_id,
-                                             for_update=False)
+    # a shared row lock (PostgreSQL): answers of one attempt go in side by side, a submit waits for them
+    lock = {"read": True} if session.get_bind().dialect.name == "postgresql" else None
+    attempt = await session.get(Attempt, attempt_id, with_for_update=lock)
+    if attempt is None or attempt.mine_id != actor.mine_id:
+        raise NotFoundError("no such attempt")
     if attempt.user_id != actor.id:
         raise NotAllowedError("this is someone else's attempt")
-    # a shared row lock: answers of one attempt go in side by side, a submit waits for them (PostgreSQL)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update(read=True))
-        await session.refresh(attempt, ["state"])
     if attempt.state is not AttemptState.IN_PROGRESS:
         raise InvalidTransitionError("this attempt is already submitted", current_state=attempt.state.value)
     now = utcnow()
@@ -443,12 +442,14 @@ async def save_answer(session: AsyncSession, *, actor: Principal, attempt_id: uu
         set_={"chosen": statement.excluded.chosen, "revision": statement.excluded.revision,
               "saved_at": statement.excluded.saved_at},
         where=AttemptAnswer.revision <= statement.excluded.revision)
-    await session.execute(statement)
-    saved = await session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
-                                                             AttemptAnswer.question_id == question_id)
-                                 .execution_options(populate_existing=True))
-    assert saved is not None
-    return saved
+    written = (await session.execute(statement.returning(AttemptAnswer.id))).first()
+    if written is None:  # an older revision: the newer answer stays
+        saved = await session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
+                                                                 AttemptAnswer.question_id == question_id))
+        assert saved is not None
+        return saved
+    return AttemptAnswer(id=written.id, attempt_id=attempt.id, question_id=question_id, chosen=picked,
+                         revision=revision, saved_at=now)
 
 
 async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID) -> Attempt:

@@ -16,6 +16,17 @@ class TrainingScreen(BaseScreen):
         super().__init__(**kwargs)
         self._ticker: Any = None
 
+    def on_model(self, _screen: Any, model: Any) -> None:
+        if model is not None:
+            model.bind(mode=self._show)
+            Clock.schedule_once(lambda _dt: self._show(model, model.mode))
+
+    def _show(self, _model: Any, mode: str) -> None:
+        """The inner screen manager shows the part of the screen that the model's mode names."""
+        modes = self.ids.get("modes")
+        if modes is not None and modes.has_screen(mode):
+            modes.current = mode
+
     def on_enter(self, *args: Any) -> None:
         self._ticker = Clock.schedule_interval(lambda _dt: self.controller and self.controller.tick(), 1.0)
 
