@@ -125,24 +125,31 @@ async def _store_photos(session: AsyncSession, *, storage: PhotoStorage, actor: 
     if len(set(keys)) != len(keys):
         raise ValidationFailedError("the same photo is named twice", field="photoKeys")
     settings = storage.settings
-    for position, key in enumerate(keys):
-        await consume_upload(session=session, store=storage.store, actor=actor, key=key,
-                             kinds={UploadKind.PHOTO, UploadKind.SNAPSHOT}, used_by=used_by)
-        try:
-            data = await storage.store.get(key, max_bytes=settings.max_photo_bytes)
-        except ValueError as error:
-            raise PhotoRejected(str(error), key=key, reason="TOO_LARGE") from error
-        try:
-            photo = await asyncio.to_thread(
-                process_photo, data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
-                max_side=settings.photo_max_side, thumbnail_side=settings.thumbnail_side)
-        except PhotoRejectedError as error:
-            raise PhotoRejected(f"photo {position + 1}: {error}", key=key, reason=error.reason.value) from error
-        base = f"photos/{hazard_id}/{stage.value.lower()}-{used_by[:8]}-{position}"
-        await storage.store.put(f"{base}.jpg", photo.jpeg, content_type="image/jpeg")
-        await storage.store.put(f"{base}-thumb.jpg", photo.thumbnail, content_type="image/jpeg")
-        session.add(HazardPhoto(hazard_id=hazard_id, stage=stage, position=position, key=f"{base}.jpg",
-                                thumbnail_key=f"{base}-thumb.jpg", width=photo.width, height=photo.height))
+    written: list[str] = []
+    try:
+        for position, key in enumerate(keys):
+            await consume_upload(session=session, store=storage.store, actor=actor, key=key,
+                                 kinds={UploadKind.PHOTO, UploadKind.SNAPSHOT}, used_by=used_by)
+            try:
+                data = await storage.store.get(key, max_bytes=settings.max_photo_bytes)
+            except ValueError as error:
+                raise PhotoRejected(str(error), key=key, reason="TOO_LARGE") from error
+            try:
+                photo = await asyncio.to_thread(
+                    process_photo, data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
+                    max_side=settings.photo_max_side, thumbnail_side=settings.thumbnail_side)
+            except PhotoRejectedError as error:
+                raise PhotoRejected(f"photo {position + 1}: {error}", key=key,
+                                    reason=error.reason.value) from error
+            base = f"photos/{hazard_id}/{stage.value.lower()}-{used_by[:8]}-{position}"
+            for name, body in ((f"{base}.jpg", photo.jpeg), (f"{base}-thumb.jpg", photo.thumbnail)):
+                written.append(name)
+                await storage.store.put(name, body, content_type="image/jpeg")
+            session.add(HazardPhoto(hazard_id=hazard_id, stage=stage, position=position, key=f"{base}.jpg",
+                                    thumbnail_key=f"{base}-thumb.jpg", width=photo.width, height=photo.height))
+    except BaseException:
+        await delete_originals(storage.store, written)  # the transaction rolls back: no orphan files either
+        raise
     return list(keys)
 
 
