@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import subprocess
@@ -170,6 +171,67 @@ async def clear_answers(database_url: str) -> None:
 
 
 # --- load ----------------------------------------------------------------------------------
+class RawPool:
+    """A minimal HTTP/1.1 keep-alive client (asyncio streams): cheap enough on the shared CPUs that the
+    servers, not the load generator, set the pace. Every request waits for a free connection."""
+
+    def __init__(self, port: int, size: int) -> None:
+        self.port = port
+        self.size = size
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.waiting: collections.deque[asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = (
+            collections.deque())
+
+    async def open(self) -> None:
+        for _ in range(self.size):
+            self.idle.append(await asyncio.open_connection("127.0.0.1", self.port))
+
+    async def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+    async def acquire(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """First come, first served (a returned connection is handed to the longest waiter)."""
+        if self.idle and not self.waiting:
+            return self.idle.pop()
+        future: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.get_running_loop().create_future())
+        self.waiting.append(future)
+        return await future
+
+    def release(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
+        if self.waiting:
+            self.waiting.popleft().set_result(connection)
+        else:
+            self.idle.append(connection)
+
+    async def post(self, path: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
+        payload = json.dumps(body).encode()
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{auth}"
+                f"Content-Length: {len(payload)}\r\n\r\n").encode()
+        reader, writer = await self.acquire()
+        try:
+            writer.write(head + payload)
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "transfer-encoding":
+                    raise RuntimeError("chunked responses are not expected here")
+            data = await reader.readexactly(length)
+        except Exception:
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            raise
+        finally:
+            self.release((reader, writer))
+        return int(status_line.split()[1]), json.loads(data)
+
+
 def start_server(kind: str, database_url: str, port: int, store: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--database", database_url,
                                 "--port", str(port), "--store", store], cwd=ROOT)
@@ -208,7 +270,7 @@ async def run_people(people: list[Any], save: Any) -> tuple[float, list[float], 
             began = time.perf_counter()
             try:
                 ok = await save(request)
-            except httpx.HTTPError:
+            except (OSError, RuntimeError, ValueError, KeyError, asyncio.IncompleteReadError):
                 ok = False
             latencies.append(time.perf_counter() - began)
             failures += 0 if ok else 1
@@ -248,13 +310,17 @@ async def main(args: argparse.Namespace) -> None:
                 plans.append([(token, attempt["id"], q["id"]) for q in attempt["questions"]])
             print(f"{args.people} attempts started in {start_seconds:.2f} s")
 
+            pool = RawPool(port, args.connections)
+            await pool.open()
+
             async def save_minesafe(item: tuple[str, str, str]) -> bool:
                 token, attempt_id, question_id = item
-                data = await gql(SAVE, {"input": {"attemptId": attempt_id, "questionId": question_id,
-                                                  "chosen": [1], "revision": 1}}, token)
-                return bool(data and data["saveAnswer"]["__typename"] == "SavedAnswer")
+                status, body = await pool.post("/graphql", {"query": SAVE, "variables": {"input": {
+                    "attemptId": attempt_id, "questionId": question_id, "chosen": [1], "revision": 1}}}, token)
+                return status == 200 and body["data"]["saveAnswer"]["__typename"] == "SavedAnswer"
 
             wall, latencies, failures = await run_people(plans, save_minesafe)
+            await pool.close()
             results["minesafe saveAnswer (GraphQL)"] = {"wall": wall, "count": len(latencies), "failures": failures,
                                                         "p50": percentile(latencies, 50),
                                                         "p99": percentile(latencies, 99)}
@@ -268,17 +334,21 @@ async def main(args: argparse.Namespace) -> None:
     await clear_answers(database_url)
     server = start_server("bare", database_url, port, store)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120) as http:
+        pool = RawPool(port, args.connections)
+        await pool.open()
+        try:
             async def save_bare(item: tuple[str, str, str]) -> bool:
                 _, attempt_id, question_id = item
-                response = await http.post("/answer", json={"attempt_id": attempt_id, "question_id": question_id,
-                                                            "chosen": [1], "revision": 1})
-                return response.status_code == 200
+                status, _ = await pool.post("/answer", {"attempt_id": attempt_id, "question_id": question_id,
+                                                        "chosen": [1], "revision": 1})
+                return status == 200
 
             wall, latencies, failures = await run_people(plans, save_bare)
             results["bare FastAPI upsert (baseline)"] = {"wall": wall, "count": len(latencies), "failures": failures,
                                                          "p50": percentile(latencies, 50),
                                                          "p99": percentile(latencies, 99)}
+        finally:
+            await pool.close()
     finally:
         server.terminate()
         server.wait(timeout=20)

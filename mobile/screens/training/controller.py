@@ -380,7 +380,7 @@ class TrainingController(BaseController):
             open_items = [a for a in record["assignments"] if not a["completedAt"]]
             rows.append(self._row(
                 f"person:{link['apprentice']['id']}", link["apprentice"]["displayName"],
-                self.t(f"training.stage.{link['stage']}", mentor="", until=_due(link["supervisedUntil"])[:10]),
+                self.t(f"training.stage_short.{link['stage']}", until=_due(link["supervisedUntil"])[:10]),
                 self.t("training.apprentice_line", open=len(open_items), overdue=record["overdueCount"],
                        hours=f"{record['hours']['induction']:g}"), alert=record["overdueCount"] > 0))
         self.model.rows = rows
