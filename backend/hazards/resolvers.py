@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
 from backend.accounts.roles import Role
@@ -80,11 +81,19 @@ class Mutation:
     async def report_hazard(self, info: Info[Context, None], input: ReportHazardInput) -> ReportHazardResult:
         ctx = info.context
         actor = ctx.authenticated()
-        hazard, originals = await flows.report(
-            ctx.session, storage=_storage(ctx), actor=actor, client_id=parse_id(input.client_id, "clientId"),
-            area_id=parse_id(input.area_id, "areaId"), description=input.description, location=input.location,
-            suggested_grade=input.suggested_grade, photo_keys=input.photo_keys)
-        await ctx.commit()
+        for attempt in range(2):
+            try:
+                hazard, originals = await flows.report(
+                    ctx.session, storage=_storage(ctx), actor=actor, client_id=parse_id(input.client_id, "clientId"),
+                    area_id=parse_id(input.area_id, "areaId"), description=input.description,
+                    location=input.location, suggested_grade=input.suggested_grade, photo_keys=input.photo_keys)
+                await ctx.commit()
+                break
+            except IntegrityError:
+                # a retry of this report committed first: once rolled back, the next attempt returns it
+                await ctx.rollback()
+                if attempt:
+                    raise
         await flows.delete_originals(ctx.store, originals)
         return HazardType.from_model(hazard)
 

@@ -173,3 +173,23 @@ async def test_a_key_that_was_never_uploaded_cannot_be_attached(client, make_min
     ticket = await request_upload(client, mine.token("miner"), size=1000)
     answer = await report_with(client, mine.token("miner"), mine.areas[0], [ticket["key"]])
     assert answer["__typename"] == "ValidationFailed" and "nothing was uploaded" in answer["message"]
+
+
+async def test_a_report_retried_while_the_first_is_still_running_returns_the_same_hazard(client, make_mine) -> None:
+    """A phone on a flaky link resends reportHazard (same client id, same keys) before the first answer."""
+    import asyncio
+
+    mine = await make_mine()
+    token = mine.token("miner")
+    keys = [await upload(client, token, jpeg_bytes(1600, 1200, color=(i * 60, 90, 40))) for i in range(2)]
+    variables = {"input": {"clientId": str(uuid.uuid4()), "areaId": str(mine.areas[0]), "description": "water",
+                           "photoKeys": keys}}
+    answers = await asyncio.gather(*(gql(client, REPORT, variables, token=token, expect_errors=True)
+                                     for _ in range(3)))
+    for answer in answers:
+        assert not answer.get("errors"), answer
+        hazard = answer["data"]["reportHazard"]
+        assert hazard["__typename"] == "Hazard" and hazard["id"] == variables["input"]["clientId"], hazard
+        assert len(hazard["photos"]) == 2
+    listed = await gql(client, "{ hazards(first: 10) { edges { node { id photos { key } } } } }", token=token)
+    assert len(listed["hazards"]["edges"]) == 1 and len(listed["hazards"]["edges"][0]["node"]["photos"]) == 2
