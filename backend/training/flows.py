@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.roles import Principal, Role
@@ -392,8 +393,14 @@ async def start_attempt(session: AsyncSession, *, actor: Principal, exam_id: uui
     attempt = Attempt(mine_id=actor.mine_id, exam_id=exam.id, user_id=actor.id, number=len(previous) + 1,
                       state=AttemptState.IN_PROGRESS, question_ids=[str(q) for q in drawn], started_at=now,
                       deadline_at=rules.attempt_deadline(now, exam.time_limit_minutes, exam.closes_at))
-    session.add(attempt)
-    await session.flush()
+    try:
+        async with session.begin_nested():   # a second start at the same moment (a double tap, a retry)
+            session.add(attempt)
+    except IntegrityError:
+        raced = await service.open_attempt(session=session, exam_id=exam.id, user_id=actor.id)
+        if raced is None:
+            raise
+        return raced
     await record_audit(session, actor=actor, action="training.attempt_started", subject_type="training_attempt",
                        subject_id=attempt.id, before={},
                        after={**attempt_snapshot(attempt), "exam_id": exam.id, "question_ids": attempt.question_ids})
@@ -460,6 +467,15 @@ async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id:
         raise NotAllowedError("this is someone else's attempt")
     if attempt.state is AttemptState.SUBMITTED:
         return attempt
+    before = attempt_snapshot(attempt)
+    # claim the attempt with a conditional update: of two submits at once exactly one grades (SQLite has no
+    # row locks; on PostgreSQL the row lock above already serializes them)
+    claimed = await session.execute(update(Attempt).where(Attempt.id == attempt.id,
+                                                          Attempt.state == AttemptState.IN_PROGRESS)
+                                    .values(state=AttemptState.SUBMITTED).execution_options(synchronize_session=False))
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+        await session.refresh(attempt)
+        return attempt
     exam = await service.exam_or_raise(session=session, exam_id=attempt.exam_id, mine_id=actor.mine_id)
     ids = [uuid.UUID(q) for q in attempt.question_ids]
     questions = await service.questions_by_ids(session=session, ids=ids)
@@ -469,7 +485,6 @@ async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id:
     result = rules.grade([rules.GradingQuestion(id=q.id, kind=q.kind, option_count=len(q.options),
                                                 correct=frozenset(q.correct)) for q in questions],
                          in_time, pass_mark=exam.pass_mark)
-    before = attempt_snapshot(attempt)
     attempt.state = AttemptState.SUBMITTED
     attempt.submitted_at = min(now, attempt.deadline_at)
     attempt.score = result.score

@@ -156,7 +156,7 @@ class Assignment(IdMixin, Base):
 
 class Attempt(IdMixin, Base):
     __tablename__ = "training_attempts"
-    __table_args__ = (Index("ix_training_attempts_exam_user", "exam_id", "user_id", "number"),)
+    __table_args__ = (Index("ix_training_attempts_exam_user", "exam_id", "user_id", "number", unique=True),)
 
     mine_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mines.id"))
     exam_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("training_exams.id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -227,3 +228,29 @@ async def test_special_operation_needs_theory_and_practice(client, make_mine) ->
     twice = await gql(client, PRACTICAL, {"attempt": attempt["id"], "score": 90}, token=mine.token("safety_officer"))
     assert twice["recordPracticalScore"]["__typename"] == "InvalidTransition"
     assert (await gql(client, MY_TRAINING, token=token))["myTraining"]["proficiencies"] == []
+
+
+async def test_two_submits_at_once_grade_once(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    created = await assigned_exam(client, mine)
+    token = mine.token("miner")
+    attempt = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
+    await answer_all(client, token, attempt, right=5)
+    first, second = await asyncio.gather(gql(client, SUBMIT, {"attempt": attempt["id"]}, token=token),
+                                         gql(client, SUBMIT, {"attempt": attempt["id"]}, token=token))
+    assert first["submitExamAttempt"]["outcome"] == second["submitExamAttempt"]["outcome"]
+    assert first["submitExamAttempt"]["outcome"]["score"] == 100.0
+    async with platform.session_factory() as session:
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.mine_id == mine.mine_id))).all()
+    assert actions.count("training.attempt_submitted") == 1
+    assert actions.count("training.proficiency_updated") == 1
+
+
+async def test_two_starts_at_once_make_one_attempt(client, make_mine) -> None:
+    mine = await make_mine()
+    created = await assigned_exam(client, mine)
+    token = mine.token("miner")
+    first, second = await asyncio.gather(gql(client, START, {"exam": created["id"]}, token=token),
+                                         gql(client, START, {"exam": created["id"]}, token=token))
+    assert first["startExamAttempt"]["id"] == second["startExamAttempt"]["id"]
+    assert first["startExamAttempt"]["number"] == 1

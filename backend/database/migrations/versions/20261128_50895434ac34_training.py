@@ -165,7 +165,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_attempts'))
     )
     with op.batch_alter_table('training_attempts', schema=None) as batch_op:
-        batch_op.create_index('ix_training_attempts_exam_user', ['exam_id', 'user_id', 'number'], unique=False)
+        batch_op.create_index('ix_training_attempts_exam_user', ['exam_id', 'user_id', 'number'], unique=True)
 
     op.create_table('training_lesson_progress',
     sa.Column('mine_id', sa.Uuid(), nullable=False),
