@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.database.base import utcnow
@@ -47,7 +47,14 @@ async def get(*, session: AsyncSession, hazard_id: uuid.UUID) -> Hazard | None:
 
 async def get_in_mine_or_raise(*, session: AsyncSession, hazard_id: uuid.UUID, mine_id: uuid.UUID,
                                for_update: bool = False) -> Hazard:
-    """The hazard, locked when for_update; another mine's hazard is reported as missing."""
+    """The hazard, locked when for_update; another mine's hazard is reported as missing.
+
+    SQLite has no row locks (FOR UPDATE is ignored there): a no-op UPDATE takes its database write lock
+    first, so concurrent steps on one hazard (a retried submission) wait and then read the winner's result.
+    """
+    if for_update and session.bind is not None and session.bind.dialect.name == "sqlite":
+        await session.execute(update(Hazard).where(Hazard.id == hazard_id).values(updated_at=Hazard.updated_at)
+                              .execution_options(synchronize_session=False))
     hazard = await session.get(Hazard, hazard_id, with_for_update=for_update)
     if hazard is None or hazard.mine_id != mine_id:
         raise NotFoundError("no such hazard")

@@ -193,3 +193,24 @@ async def test_a_report_retried_while_the_first_is_still_running_returns_the_sam
         assert len(hazard["photos"]) == 2
     listed = await gql(client, "{ hazards(first: 10) { edges { node { id photos { key } } } } }", token=token)
     assert len(listed["hazards"]["edges"]) == 1 and len(listed["hazards"]["edges"][0]["node"]["photos"]) == 2
+
+
+async def test_a_rectification_retried_while_the_first_is_running_is_applied_once(client, make_mine) -> None:
+    import asyncio
+
+    from tests.backend.api import ACCEPT, RECTIFY, TRIAGE, report
+
+    mine = await make_mine()
+    token = mine.token("miner")
+    hazard = await report(client, token, mine.areas[0])
+    await gql(client, TRIAGE, {"input": {"hazardId": hazard["id"], "grade": "GENERAL", "level": "B",
+                                         "responsibleId": mine.user_id("miner")}}, token=mine.token("safety_officer"))
+    await gql(client, ACCEPT, {"id": hazard["id"]}, token=token)
+    key = await upload(client, token, jpeg_bytes(1600, 1200))
+    variables = {"input": {"hazardId": hazard["id"], "clientId": str(uuid.uuid4()), "note": "done", "photoKeys": [key]}}
+    answers = await asyncio.gather(*(gql(client, RECTIFY, variables, token=token, expect_errors=True)
+                                     for _ in range(3)))
+    for answer in answers:
+        assert not answer.get("errors"), answer
+        done = answer["data"]["submitRectification"]
+        assert done["state"] == "PENDING_REVIEW" and len(done["rectificationPhotos"]) == 1, done
