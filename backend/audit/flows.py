@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.roles import Principal
@@ -32,12 +34,16 @@ async def record_audit(
     chain_mine = mine_id or (actor.mine_id if actor else None)
     if chain_mine is None:
         raise ValueError("an audit entry needs a mine")
-    head = await session.scalar(
-        select(AuditChainHead).where(AuditChainHead.mine_id == chain_mine).with_for_update()
-    )
+    head_query = select(AuditChainHead).where(AuditChainHead.mine_id == chain_mine).with_for_update()
+    head = await session.scalar(head_query)
     if head is None:
-        head = AuditChainHead(mine_id=chain_mine, seq=0, hash=GENESIS_HASH)
-        session.add(head)
+        # the mine's first entry: concurrent first entries must not both create the head
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await session.execute(insert(AuditChainHead).values(mine_id=chain_mine, seq=0, hash=GENESIS_HASH)
+                              .on_conflict_do_nothing(index_elements=["mine_id"]))
+        head = await session.scalar(head_query.execution_options(populate_existing=True))
+        assert head is not None
     link = ChainLink(
         seq=head.seq + 1,
         at=utcnow(),
