@@ -108,3 +108,18 @@ def test_a_mentor_follows_and_assigns_to_apprentices(live_server: Any, mine: Min
     assert "3 open" in c.model.rows[0]["line3"]
     mentor_phone.ctx.client.close()
     mentor_phone.ctx.store.close()
+
+
+def test_the_countdown_reaching_zero_hands_the_exam_in(live_server: Any, mine: MineFixture, phone: Phone) -> None:
+    ids = set_up(live_server.url, mine)
+    phone.login(mine, "miner")
+    c = controller(phone)
+    c.start_exam(ids["exam"])
+    c.index = 0
+    c.choose(RIGHT[c.attempt["questions"][0]["text"]][0])
+    c.tick()
+    assert c.model.mode == "exam" and not c.model.urgent
+    c.attempt["deadlineAt"] = c.attempt["serverNow"]       # as if the phone had waited the whole time
+    c.tick()
+    assert c.model.countdown == "00:00" and c.model.mode == "result"
+    assert "20" in c.model.body and c.model.rows[0]["alert"] is False     # one of five right: 20 points

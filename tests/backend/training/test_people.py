@@ -28,6 +28,8 @@ from tests.backend.training.api import (
     OVERDUE,
     PROGRESS,
     RECORD,
+    START,
+    SUBMIT,
     VIOLATION,
     bank_json,
     import_bank,
@@ -236,3 +238,40 @@ async def test_several_root_fields_in_one_request_share_the_session_safely(clien
       myTraining { overdueCount } overdueTraining { id } myApprentices { id record { overdueCount } } }""",
                      token=mine.token("mentor"))
     assert len(data["trainingCourses"]) == 1 and data["myApprentices"][0]["record"]["overdueCount"] == 0
+
+
+ADD_QUESTION = """mutation($input: QuestionInput!) { addQuestion(input: $input) { __typename
+  ... on BankQuestion { id kind correctOptions tags } ... on NotAllowed { message }
+  ... on ValidationFailed { message field } } }"""
+MY_ATTEMPTS = "query($exam: ID!) { myExamAttempts(examId: $exam) { id number state } }"
+CATALOGUE = "{ trainingCourses { id title } trainingExams { id title } }"
+
+
+async def test_single_questions_catalogue_and_own_attempts(client, make_mine) -> None:
+    mine = await make_mine()
+    officer = mine.token("safety_officer")
+    question = {"kind": "MULTIPLE", "text": "Which gases does a multi-gas detector read?",
+                "options": ["CH4", "CO", "Ar", "O2"], "correctOptions": [0, 1, 3], "tags": ["Gas"], "difficulty": 2}
+    added = (await gql(client, ADD_QUESTION, {"input": question}, token=officer))["addQuestion"]
+    assert added["__typename"] == "BankQuestion" and added["tags"] == ["gas"] and added["correctOptions"] == [0, 1, 3]
+    bad = await gql(client, ADD_QUESTION, {"input": {**question, "text": "x", "correctOptions": [7]}}, token=officer)
+    assert bad["addQuestion"]["__typename"] == "ValidationFailed"
+    by_miner = await gql(client, ADD_QUESTION, {"input": {**question, "text": "y"}}, token=mine.token("miner"))
+    assert by_miner["addQuestion"]["__typename"] == "NotAllowed"
+    csv_text = (await gql(client, EXPORT, {"format": "CSV"}, token=officer))["exportQuestions"]["content"]
+    assert csv_text.splitlines()[1] == "MULTIPLE,Which gases does a multi-gas detector read?,CH4|CO|Ar|O2,A|B|D,gas,2,"
+
+    await import_bank(client, officer, bank_json("gas", 6))
+    course = await text_course(client, officer)
+    created = (await gql(client, """mutation($input: CreateExamInput!) { createExam(input: $input) {
+      ... on TrainingExam { id } } }""", {"input": {"title": "Open gas quiz", "timeLimitMinutes": 10, "openToAll": True,
+                                                    "rules": [{"count": 3, "tag": "gas"}]}}, token=officer))
+    exam_id = created["createExam"]["id"]
+    catalogue = await gql(client, CATALOGUE, token=mine.token("miner"))
+    assert [c["id"] for c in catalogue["trainingCourses"]] == [course["id"]]
+    assert [e["id"] for e in catalogue["trainingExams"]] == [exam_id]
+    attempt = (await gql(client, START, {"exam": exam_id}, token=mine.token("miner")))["startExamAttempt"]
+    await gql(client, SUBMIT, {"attempt": attempt["id"]}, token=mine.token("miner"))
+    mine_only = (await gql(client, MY_ATTEMPTS, {"exam": exam_id}, token=mine.token("miner")))["myExamAttempts"]
+    assert [(a["number"], a["state"]) for a in mine_only] == [(1, "SUBMITTED")]
+    assert (await gql(client, MY_ATTEMPTS, {"exam": exam_id}, token=mine.token("miner2")))["myExamAttempts"] == []
