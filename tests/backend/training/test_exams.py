@@ -174,6 +174,13 @@ async def test_retakes_draw_fresh_questions_and_stop_at_the_limit(client, make_m
     token = mine.token("miner")
     first = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
     await gql(client, SUBMIT, {"attempt": first["id"]}, token=token)
+    waiting = await exam(client, mine.token("safety_officer"), retakeWaitMinutes=60)
+    await gql(client, ASSIGN, {"input": {"assigneeId": mine.user_id("miner"), "examId": waiting["id"],
+                                         "dueAt": later(days=7)}}, token=mine.token("safety_officer"))
+    once = (await gql(client, START, {"exam": waiting["id"]}, token=token))["startExamAttempt"]
+    await gql(client, SUBMIT, {"attempt": once["id"]}, token=token)
+    too_soon = (await gql(client, START, {"exam": waiting["id"]}, token=token))["startExamAttempt"]
+    assert too_soon["__typename"] == "InvalidTransition" and "retake is possible from" in too_soon["message"]
     second = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
     assert second["number"] == 2
     assert not {q["id"] for q in first["questions"]} & {q["id"] for q in second["questions"]}
@@ -193,6 +200,10 @@ async def test_competition_ranks_everyone_and_hides_answers_until_it_closes(clie
     contest = await exam(client, officer, tag="roof", count=4, isCompetition=True, opensAt=later(minutes=-1),
                          closesAt=later(hours=1))
     assert contest["isCompetition"] and contest["openToAll"] and contest["maxAttempts"] == 1
+    later_contest = await exam(client, officer, tag="roof", count=4, isCompetition=True, opensAt=later(hours=1),
+                               closesAt=later(hours=2))
+    early = (await gql(client, START, {"exam": later_contest["id"]}, token=mine.token("miner")))["startExamAttempt"]
+    assert early["__typename"] == "InvalidTransition" and early["currentState"] == "NOT_OPEN"
     scores = {"miner": 4, "miner2": 2, "team_leader": 4}
     for who, right in scores.items():
         attempt = (await gql(client, START, {"exam": contest["id"]}, token=mine.token(who)))["startExamAttempt"]
