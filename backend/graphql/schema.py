@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -31,6 +33,21 @@ DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazar
 DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def parse_aware_datetime(value: object) -> datetime:
+    """An ISO 8601 time with its zone ('Z' or an offset); a time without one is refused, not guessed."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise GraphQLError(f"{value!r} is not an ISO 8601 date and time") from error
+    if parsed.tzinfo is None:
+        raise GraphQLError(f"{value!r} has no time zone; send it as UTC, e.g. 2026-05-01T08:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+AWARE_DATETIME = strawberry.scalar(name="DateTime", description="Date with time (isoformat)",
+                                   serialize=datetime.isoformat, parse_value=parse_aware_datetime)
 
 
 class SerialRootFields(StrawberryGraphQLCoreExecutionContext):
@@ -69,7 +86,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ResolvePrincipal,
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: AWARE_DATETIME}),
         execution_context_class=SerialRootFields,
     )
 

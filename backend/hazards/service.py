@@ -69,7 +69,10 @@ def encode_cursor(hazard: Hazard) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         created, _, hazard_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), uuid.UUID(hazard_id)
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None:  # the list's own cursors always carry UTC
+            raise ValueError("naive cursor time")
+        return at, uuid.UUID(hazard_id)
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationFailedError("after is not a cursor from this list", field="after") from error
 

@@ -138,3 +138,38 @@ async def test_sibling_root_fields_share_the_one_session_safely(client, make_min
         data = await gql(client, query, token=mine.token("admin"))
         assert data["me"]["id"] == mine.user_id("admin") and len(data["areas"]) == 3
         assert all(len(data[f"p{i}"]) == len(data["people"]) for i in range(10))
+
+
+async def test_times_without_a_time_zone_are_refused_clearly(client, make_mine) -> None:
+    """A naive time used to reach the database layer and come back as 'Unexpected error.'."""
+    import base64
+
+    from tests.backend.api import TRIAGE, report
+
+    mine = await make_mine()
+    token = mine.token("safety_officer")
+    body = await post(client, "query($f: DateTime) { hazards(where: {reportedFrom: $f}) { edges { cursor } } }",
+                      token, {"f": "2026-01-01T00:00:00"})
+    assert "has no time zone" in assert_clean(body)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    body = await post(client, '{ hazards(where: {reportedTo: "2026-01-01T08:00:00"}) { edges { cursor } } }', token)
+    assert "has no time zone" in assert_clean(body)
+    body = await post(client, '{ hazards(where: {reportedTo: "yesterday"}) { edges { cursor } } }', token)
+    assert "not an ISO 8601" in assert_clean(body)
+    ok = await gql(client, 'query { hazards(where: {reportedFrom: "2026-01-01T08:00:00+08:00"}) { edges { cursor } } }',
+                   token=token)
+    assert ok["hazards"]["edges"] == []
+
+    hazard = await report(client, mine.token("miner"), mine.areas[0])
+    triage = {"input": {"hazardId": hazard["id"], "grade": "GENERAL", "level": "B",
+                        "responsibleId": mine.user_id("miner"), "deadline": "2031-01-01T00:00:00"}}
+    body = await post(client, TRIAGE, token, triage)
+    assert "has no time zone" in assert_clean(body)
+    triage["input"]["deadline"] = "2031-01-01T00:00:00Z"
+    done = (await gql(client, TRIAGE, triage, token=token))["triageHazard"]
+    assert done["state"] == "ASSIGNED" and done["deadline"].startswith("2031-01-01T00:00:00")
+
+    naive_cursor = base64.urlsafe_b64encode(f"2030-01-01T00:00:00|{uuid.uuid4()}".encode()).decode()
+    body = await post(client, "query($c: String) { hazards(first: 5, after: $c) { edges { cursor } } }", token,
+                      {"c": naive_cursor})
+    assert "after is not a cursor from this list" in assert_clean(body)
