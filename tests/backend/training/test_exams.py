@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from backend.audit import service as audit_service
 from backend.audit.models import AuditEntry
 from backend.database.base import utcnow
-from backend.training.models import Attempt
+from backend.training.models import Attempt, Proficiency
 from tests.backend.training.api import (
     ASSIGN,
     ATTEMPT,
@@ -91,6 +92,13 @@ async def test_take_resume_submit_twice_and_proficiency(client, make_mine, platf
             AuditEntry.subject_id == attempt["id"], AuditEntry.action == "training.attempt_submitted"))
         assert submits == 1
         assert (await audit_service.verify_chain(session=session, mine_id=mine.mine_id)).ok
+        # a year on: the skill's retraining has lapsed
+        skill = await session.scalar(select(Proficiency).where(Proficiency.user_id == mine.users["miner"].id))
+        assert skill is not None
+        skill.due_at = utcnow() - timedelta(days=1)
+        await session.commit()
+    lapsed = (await gql(client, MY_TRAINING, token=token))["myTraining"]
+    assert lapsed["retrainingFlag"] == "LAPSED" and lapsed["proficiencies"][0]["flag"] == "LAPSED"
 
 
 async def test_answers_after_the_deadline_are_refused_and_late_submits_grade_what_came_in_time(
