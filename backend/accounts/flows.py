@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 
@@ -15,6 +16,16 @@ from backend.database.base import utcnow
 from backend.graphql.errors import NotFoundError, ValidationFailedError
 
 MIN_PASSWORD_LENGTH = 8
+USERNAME = re.compile(r"\S{1,64}")
+MAX_NAME = 200
+
+
+def _name(value: str, field: str) -> str:
+    """A display or device name: not blank, at most MAX_NAME characters (the column's width)."""
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > MAX_NAME:
+        raise ValidationFailedError(f"{field} must be 1 to {MAX_NAME} characters", field=field)
+    return cleaned
 
 
 def user_snapshot(user: User) -> dict[str, object]:
@@ -25,6 +36,9 @@ def user_snapshot(user: User) -> dict[str, object]:
 async def add_user(session: AsyncSession, *, actor: Principal | None, mine_id: uuid.UUID, username: str,
                    display_name: str, password: str, roles: Sequence[Role], area_id: uuid.UUID | None = None,
                    team_id: uuid.UUID | None = None) -> User:
+    if not USERNAME.fullmatch(username.strip().lower()):
+        raise ValidationFailedError("a username is 1 to 64 characters without spaces", field="username")
+    display_name = _name(display_name, "displayName")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailedError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if not roles or Role.DEVICE in roles:
@@ -57,6 +71,7 @@ async def set_roles(session: AsyncSession, *, actor: Principal, user_id: uuid.UU
 
 async def add_device(session: AsyncSession, *, actor: Principal | None, mine_id: uuid.UUID, name: str,
                      kind: DeviceKind, area_id: uuid.UUID | None = None) -> tuple[Device, str]:
+    name = _name(name, "name")
     device, token = await service.register_device(session=session, mine_id=mine_id, name=name, kind=kind,
                                                   area_id=area_id)
     await record_audit(session, actor=actor, mine_id=mine_id, action="device.registered", subject_type="device",
