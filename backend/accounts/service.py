@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import Device, DeviceKind, RefreshToken, User
@@ -127,16 +127,25 @@ async def _issue(*, session: AsyncSession, settings: Settings, user: User) -> Si
 
 
 async def refresh(*, session: AsyncSession, settings: Settings, refresh_token: str) -> SignedIn | None:
-    """Rotate a refresh token: the old one is revoked, a new pair is issued."""
-    stored = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == digest_token(refresh_token)).with_for_update()
+    """Rotate a refresh token: the old one is revoked, a new pair is issued.
+
+    The revocation is one conditional UPDATE, so of several concurrent uses of one token exactly one
+    wins, on SQLite (no row locks) as on PostgreSQL.
+    """
+    now = utcnow()
+    claimed = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == digest_token(refresh_token), RefreshToken.revoked_at.is_(None),
+               RefreshToken.expires_at > now)
+        .values(revoked_at=now).returning(RefreshToken.user_id)
+        .execution_options(synchronize_session=False)
     )
-    if stored is None or stored.revoked_at is not None or stored.expires_at <= utcnow():
+    user_id = claimed.scalar_one_or_none()
+    if user_id is None:
         return None
-    user = await session.get(User, stored.user_id)
+    user = await session.get(User, user_id)
     if user is None or not user.is_active:
         return None
-    stored.revoked_at = utcnow()
     return await _issue(session=session, settings=settings, user=user)
 
 

@@ -161,3 +161,16 @@ async def test_a_device_cannot_do_what_only_people_do(client, make_mine) -> None
     body = await gql(client, ME, token=bridge, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await gql(client, DEVICES, token=bridge))["devices"] == []
+
+
+async def test_one_refresh_token_used_concurrently_rotates_once(client, make_mine) -> None:
+    """A stolen refresh token replayed at the same moment as the real one: only one may win (SQLite too)."""
+    import asyncio
+
+    mine = await make_mine()
+    signed = await login(client, mine.users["miner"].username)
+    answers = await asyncio.gather(*(gql(client, REFRESH, {"t": signed["refreshToken"]}, expect_errors=True)
+                                     for _ in range(4)))
+    assert all(not a.get("errors") for a in answers), answers
+    kinds = sorted(a["data"]["refreshSession"]["__typename"] for a in answers)
+    assert kinds == ["AuthSession", "LoginFailed", "LoginFailed", "LoginFailed"], kinds
