@@ -214,3 +214,16 @@ async def test_a_rectification_retried_while_the_first_is_running_is_applied_onc
         assert not answer.get("errors"), answer
         done = answer["data"]["submitRectification"]
         assert done["state"] == "PENDING_REVIEW" and len(done["rectificationPhotos"]) == 1, done
+
+
+async def test_one_key_in_two_concurrent_reports_is_attached_once(client, make_mine) -> None:
+    import asyncio
+
+    mine = await make_mine()
+    token = mine.token("miner")
+    key = await upload(client, token, jpeg_bytes(1600, 1200))
+    answers = await asyncio.gather(*(report_with(client, token, mine.areas[0], [key]) for _ in range(3)))
+    kinds = sorted(a["__typename"] for a in answers)
+    assert kinds == ["Hazard", "ValidationFailed", "ValidationFailed"], answers
+    listed = await gql(client, "{ hazards(first: 10) { edges { node { id } } } }", token=token)
+    assert len(listed["hazards"]["edges"]) == 1
