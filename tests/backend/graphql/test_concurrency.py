@@ -70,3 +70,18 @@ async def test_concurrent_reports_and_triages_in_one_mine(client, make_mine) -> 
         assert not answer.get("errors"), answer
     verdict = (await gql(client, VERIFY, token=mine.token("mine_manager")))["verifyAuditChain"]
     assert verdict["ok"] and verdict["checked"] == 2 * len(people)
+
+
+async def test_two_officers_triaging_one_hazard_at_once(client, make_mine, platform) -> None:
+    """One wins; the other is told the hazard has moved on; the trail shows one triage."""
+    mine = await make_mine()
+    (hazard_id,) = await bare_hazards(platform, mine, 1)
+    answers = await asyncio.gather(*(
+        gql(client, TRIAGE, {"input": {"hazardId": hazard_id, "grade": "GENERAL", "level": level,
+                                       "responsibleId": mine.user_id("miner")}}, token=mine.token(who))
+        for who, level in (("safety_officer", "A"), ("safety_officer2", "C"), ("mine_manager", "B"))))
+    kinds = sorted(a["triageHazard"]["__typename"] for a in answers)
+    assert kinds == ["Hazard", "InvalidTransition", "InvalidTransition"], answers
+    trace = await gql(client, "query($id: ID!) { traceability(subjectId: $id) { action } }", {"id": hazard_id},
+                      token=mine.token("mine_manager"))
+    assert [t["action"] for t in trace["traceability"]] == ["hazard.triaged"]
