@@ -357,9 +357,9 @@ class TrainingController(BaseController):
             right = ", ".join(chr(65 + x) for x in r["correctOptions"])
             rows.append(self._row(f"review:{r['questionId']}", f"{i + 1}. {r['text']}",
                                   self.t("training.your_answer", mine=letters, right=right),
-                                  " ".join(filter(None, [self.t("training.right" if r["isCorrect"]
-                                                                else "training.wrong"),
-                                                         r["explanation"]])), alert=not r["isCorrect"]))
+                                  " · ".join(filter(None, [self.t("training.right" if r["isCorrect"]
+                                                                  else "training.wrong"), r["explanation"]])),
+                                  alert=not r["isCorrect"]))
         if not outcome.get("answersRevealed"):
             self.model.body += "\n" + self.t("training.answers_later")
         self.model.rows = rows
