@@ -1,0 +1,278 @@
+"""Edge rules of the bridge as pure functions over plain data.
+
+A KJ monitoring substation decides alarm and power cut itself; so does the bridge, from the
+thresholds it was given (defaults in :mod:`sensors.defaults`). Nothing here does I/O: every
+function takes the previous state and returns a new one plus the changes to announce.
+
+Hysteresis: a sensor enters ALARM at ``value >= alarm`` and leaves it only at ``value < restore``;
+power is cut at ``value >= power_cut`` and restored only at ``value < restore`` (``restore``
+defaults to ``alarm``). Low limits (oxygen, air speed) work the other way round.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sensors.messages import LocationType, SensorKind
+
+SILENT_CYCLES = 2
+
+
+class Level(enum.StrEnum):
+    NORMAL = "NORMAL"
+    WARNING = "WARNING"
+    ALARM = "ALARM"
+
+
+class FaultKind(enum.StrEnum):
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    STUCK = "STUCK"
+    SILENT = "SILENT"
+
+
+class AlarmEvent(enum.StrEnum):
+    """What the bridge tells the backend about a sensor's state."""
+
+    LEVEL_CHANGED = "LEVEL_CHANGED"
+    POWER_CUT = "POWER_CUT"
+    POWER_RESTORED = "POWER_RESTORED"
+    RATE_RAISED = "RATE_RAISED"
+    RATE_CLEARED = "RATE_CLEARED"
+    FAULT_RAISED = "FAULT_RAISED"
+    FAULT_CLEARED = "FAULT_CLEARED"
+
+
+class Thresholds(BaseModel):
+    """Alarm limits of one sensor; ``None`` means the limit does not apply."""
+
+    model_config = ConfigDict(frozen=True)
+
+    warning: float | None = None
+    alarm: float | None = None
+    power_cut: float | None = None
+    restore: float | None = None
+    low_alarm: float | None = None
+    low_restore: float | None = None
+    rate_delta: float | None = Field(default=None, gt=0)
+    rate_window_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Thresholds:
+        if self.restore is not None and self.alarm is not None and self.restore > self.alarm:
+            raise ValueError("restore must not be above the alarm threshold")
+        if self.power_cut is not None and self.alarm is not None and self.power_cut < self.alarm:
+            raise ValueError("power_cut must not be below the alarm threshold")
+        if self.warning is not None and self.alarm is not None and self.warning > self.alarm:
+            raise ValueError("warning must not be above the alarm threshold")
+        if (self.rate_delta is None) != (self.rate_window_s is None):
+            raise ValueError("rate_delta and rate_window_s go together")
+        return self
+
+    @property
+    def high_clear(self) -> float | None:
+        """Below this value a high alarm and a power cut are released."""
+        return self.restore if self.restore is not None else self.alarm
+
+    @property
+    def cut_clear(self) -> float | None:
+        if self.restore is not None:
+            return self.restore
+        return self.alarm if self.alarm is not None else self.power_cut
+
+
+class SensorConfig(BaseModel):
+    """One sensor as the bridge knows it (from the backend's ``sensorBridgeConfig``)."""
+
+    sensor_id: str
+    kind: SensorKind
+    location_type: LocationType | None = None
+    power_zone: str | None = None
+    polling_seconds: float = Field(default=10.0, gt=0)
+    physical_min: float
+    physical_max: float
+    stuck_readings: int = Field(default=60, ge=2, description="same value this many times = stuck")
+    cut_on_fault: bool = Field(default=False, description="fail-safe: a faulty sensor holds its zone cut")
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+
+class SensorState(BaseModel):
+    """What the bridge remembers about a sensor between readings (JSON-serialisable)."""
+
+    level: Level = Level.NORMAL
+    power_cut: bool = False
+    rate_alarm: bool = False
+    fault: FaultKind | None = None
+    last_value: float | None = None
+    last_ts: datetime | None = None
+    same_count: int = 0
+    window: list[tuple[datetime, float]] = Field(default_factory=list)
+
+    @property
+    def holds_cut(self) -> bool:
+        return self.power_cut
+
+
+class AlarmChange(BaseModel):
+    """One change of a sensor's state, forwarded to the backend."""
+
+    sensor_id: str
+    event: AlarmEvent
+    level: Level
+    fault: FaultKind | None = None
+    value: float | None
+    ts: datetime
+    detail: str
+
+
+class ReadingVerdict(enum.StrEnum):
+    EVALUATED = "EVALUATED"
+    FAULTY = "FAULTY"
+    STALE = "STALE"
+    DUPLICATE = "DUPLICATE"
+
+
+class Evaluation(BaseModel):
+    state: SensorState
+    verdict: ReadingVerdict
+    changes: list[AlarmChange] = Field(default_factory=list)
+
+
+def level_for(thresholds: Thresholds, value: float, previous: Level) -> Level:
+    """The alarm level after ``value``, with hysteresis on the way down."""
+    t = thresholds
+    if t.alarm is not None and value >= t.alarm:
+        return Level.ALARM
+    if t.low_alarm is not None and value < t.low_alarm:
+        return Level.ALARM
+    if previous is Level.ALARM:
+        high_holding = t.high_clear is not None and t.alarm is not None and value >= t.high_clear
+        low_clear = t.low_restore if t.low_restore is not None else t.low_alarm
+        low_holding = low_clear is not None and t.low_alarm is not None and value < low_clear
+        if high_holding or low_holding:
+            return Level.ALARM
+    if t.warning is not None and value >= t.warning:
+        return Level.WARNING
+    return Level.NORMAL
+
+
+def power_cut_for(thresholds: Thresholds, value: float, previously_cut: bool) -> bool:
+    """Whether this sensor holds its power zone cut after ``value`` (cut / restore hysteresis)."""
+    t = thresholds
+    if t.power_cut is None:
+        return False
+    if value >= t.power_cut:
+        return True
+    clear = t.cut_clear
+    return previously_cut and clear is not None and value >= clear
+
+
+def rate_exceeded(
+    thresholds: Thresholds, window: list[tuple[datetime, float]], ts: datetime, value: float
+) -> tuple[bool, list[tuple[datetime, float]]]:
+    """Rise within the rate window (e.g. roof separation +2 mm in an hour); returns the pruned window."""
+    t = thresholds
+    if t.rate_delta is None or t.rate_window_s is None:
+        return False, []
+    kept = [(at, v) for at, v in window if (ts - at).total_seconds() <= t.rate_window_s]
+    kept.append((ts, value))
+    lowest = min(v for _, v in kept)
+    return value - lowest >= t.rate_delta, kept
+
+
+def _change(config: SensorConfig, event: AlarmEvent, state: SensorState, value: float | None,
+            ts: datetime, detail: str) -> AlarmChange:
+    return AlarmChange(sensor_id=config.sensor_id, event=event, level=state.level, fault=state.fault,
+                       value=value, ts=ts, detail=detail)
+
+
+def evaluate(config: SensorConfig, state: SensorState, value: float, ts: datetime) -> Evaluation:
+    """Apply one reading to a sensor's state: range and stuck checks, levels, power cut, rate."""
+    if state.last_ts is not None and ts <= state.last_ts:
+        verdict = ReadingVerdict.DUPLICATE if ts == state.last_ts else ReadingVerdict.STALE
+        return Evaluation(state=state, verdict=verdict)
+
+    new = state.model_copy(deep=True)
+    changes: list[AlarmChange] = []
+    same = state.last_value is not None and value == state.last_value
+    new.same_count = state.same_count + 1 if same else 1
+    new.last_value = value
+    new.last_ts = ts
+
+    fault: FaultKind | None = None
+    if not config.physical_min <= value <= config.physical_max:
+        fault = FaultKind.OUT_OF_RANGE
+    elif new.same_count >= config.stuck_readings:
+        fault = FaultKind.STUCK
+
+    if fault is not None:
+        if state.fault != fault:
+            new.fault = fault
+            changes.append(_change(config, AlarmEvent.FAULT_RAISED, new, value, ts,
+                                   f"{config.sensor_id} fault {fault.value} at {value:g}"))
+        if config.cut_on_fault and config.power_zone and not state.power_cut:
+            new.power_cut = True
+            changes.append(_change(config, AlarmEvent.POWER_CUT, new, value, ts,
+                                   f"fail-safe cut of {config.power_zone}: sensor fault"))
+        return Evaluation(state=new, verdict=ReadingVerdict.FAULTY, changes=changes)
+
+    if state.fault is not None:
+        new.fault = None
+        changes.append(_change(config, AlarmEvent.FAULT_CLEARED, new, value, ts,
+                               f"{config.sensor_id} reports again ({value:g})"))
+
+    t = config.thresholds
+    new.level = level_for(t, value, state.level)
+    if new.level != state.level:
+        changes.append(_change(config, AlarmEvent.LEVEL_CHANGED, new, value, ts,
+                               f"{config.kind.value} {value:g}: {state.level.value} → {new.level.value}"))
+
+    new.power_cut = power_cut_for(t, value, state.power_cut and state.fault is None)
+    if new.power_cut and not state.power_cut:
+        changes.append(_change(config, AlarmEvent.POWER_CUT, new, value, ts,
+                               f"{config.kind.value} {value:g} ≥ {t.power_cut:g}: cut {config.power_zone}"))
+    elif state.power_cut and not new.power_cut:
+        changes.append(_change(config, AlarmEvent.POWER_RESTORED, new, value, ts,
+                               f"{config.kind.value} {value:g} below restore: restore {config.power_zone}"))
+
+    new.rate_alarm, new.window = rate_exceeded(t, state.window, ts, value)
+    if new.rate_alarm and not state.rate_alarm:
+        changes.append(_change(config, AlarmEvent.RATE_RAISED, new, value, ts,
+                               f"{config.kind.value} rose ≥ {t.rate_delta:g} within {t.rate_window_s:g} s"))
+    elif state.rate_alarm and not new.rate_alarm:
+        changes.append(_change(config, AlarmEvent.RATE_CLEARED, new, value, ts,
+                               f"{config.kind.value} rise back within limits"))
+    return Evaluation(state=new, verdict=ReadingVerdict.EVALUATED, changes=changes)
+
+
+def check_silence(config: SensorConfig, state: SensorState, now: datetime) -> Evaluation:
+    """A sensor silent for two polling cycles is a fault (AQ 6201)."""
+    if state.last_ts is None or state.fault is FaultKind.SILENT:
+        return Evaluation(state=state, verdict=ReadingVerdict.EVALUATED)
+    if (now - state.last_ts).total_seconds() <= SILENT_CYCLES * config.polling_seconds:
+        return Evaluation(state=state, verdict=ReadingVerdict.EVALUATED)
+    new = state.model_copy(deep=True)
+    new.fault = FaultKind.SILENT
+    changes = [_change(config, AlarmEvent.FAULT_RAISED, new, None, now,
+                       f"{config.sensor_id} silent since {state.last_ts.isoformat()}")]
+    if config.cut_on_fault and config.power_zone and not state.power_cut:
+        new.power_cut = True
+        changes.append(_change(config, AlarmEvent.POWER_CUT, new, None, now,
+                               f"fail-safe cut of {config.power_zone}: sensor silent"))
+    return Evaluation(state=new, verdict=ReadingVerdict.FAULTY, changes=changes)
+
+
+def zone_holders_after(holders: frozenset[str], sensor_id: str, holds_cut: bool) -> frozenset[str]:
+    """The sensors holding a zone cut after one sensor's decision."""
+    return holders | {sensor_id} if holds_cut else holders - {sensor_id}
+
+
+def zone_action(before: frozenset[str], after: frozenset[str]) -> str | None:
+    """``"CUT"`` when the first sensor cuts a zone, ``"RESTORE"`` when the last one releases it."""
+    if after and not before:
+        return "CUT"
+    if before and not after:
+        return "RESTORE"
+    return None
