@@ -76,7 +76,7 @@ def test_roof_separation_rate_of_change_and_levels() -> None:
 
 def test_rate_window_forgets_old_values() -> None:
     cfg = config(SensorKind.ROOF_SEPARATION)
-    state, events = run(cfg, [3.0, 4.0, 5.5], step_s=3000.0)  # 1 mm per 50 min
+    _, events = run(cfg, [3.0, 4.0, 5.5], step_s=3000.0)  # 1 mm per 50 min
     assert not any(AlarmEvent.RATE_RAISED in e for e in events)
 
 
