@@ -1,0 +1,408 @@
+"""Zone rules as pure functions over plain data, and the per-track state that holds them N frames.
+
+Nothing here imports OpenCV, torch or ultralytics: every function takes points, boxes and
+keypoints and returns plain values, so the rules are tested on synthetic tracks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from vision.messages import (
+    CoordSpace,
+    FrameObservation,
+    Person,
+    Point,
+    RuleKind,
+    VisionEvent,
+    ZoneSpec,
+)
+
+# COCO-17 keypoint indices
+L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, L_ANKLE, R_ANKLE = 5, 6, 11, 12, 15, 16
+KEYPOINT_MIN_CONF = 0.3
+
+
+class PolygonError(ValueError):
+    """A zone polygon that cannot be used; the message says why."""
+
+
+# --- geometry -----------------------------------------------------------------------------------
+
+
+def _orientation(a: Point, b: Point, c: Point) -> float:
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def _on_segment(a: Point, b: Point, p: Point) -> bool:
+    return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(a[1], b[1])
+
+
+def segments_intersect(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
+    """Whether segment p1-p2 touches segment q1-q2 (collinear overlaps included)."""
+    d1, d2 = _orientation(q1, q2, p1), _orientation(q1, q2, p2)
+    d3, d4 = _orientation(p1, p2, q1), _orientation(p1, p2, q2)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return (
+        (d1 == 0 and _on_segment(q1, q2, p1))
+        or (d2 == 0 and _on_segment(q1, q2, p2))
+        or (d3 == 0 and _on_segment(p1, p2, q1))
+        or (d4 == 0 and _on_segment(p1, p2, q2))
+    )
+
+
+def polygon_area(points: Sequence[Point]) -> float:
+    """Unsigned area (shoelace)."""
+    total = 0.0
+    for i, (x1, y1) in enumerate(points):
+        x2, y2 = points[(i + 1) % len(points)]
+        total += x1 * y2 - x2 * y1
+    return abs(total) / 2.0
+
+
+def polygon_problem(points: Sequence[Point], width: float, height: float) -> str | None:
+    """Why `points` is not a usable simple polygon inside a width × height frame, or None."""
+    if len(points) < 3:
+        return f"a polygon needs at least 3 points, got {len(points)}"
+    if len(points) > 256:
+        return f"a polygon may have at most 256 points, got {len(points)}"
+    for i, (x, y) in enumerate(points):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return f"point {i} is not a finite number"
+        if not (0 <= x <= width and 0 <= y <= height):
+            return f"point {i} ({x:g}, {y:g}) lies outside the {width:g}×{height:g} frame"
+    n = len(points)
+    for i in range(n):
+        if points[i] == points[(i + 1) % n]:
+            return f"points {i} and {(i + 1) % n} are the same"
+    if polygon_area(points) <= 1e-9 * width * height:
+        return "the polygon has no area (its points are on one line)"
+    for i in range(n):
+        a, b = points[i], points[(i + 1) % n]
+        for j in range(i + 1, n):
+            if j == i or (j + 1) % n == i or j == (i + 1) % n:
+                continue  # neighbouring edges share a vertex
+            c, d = points[j], points[(j + 1) % n]
+            if segments_intersect(a, b, c, d):
+                return (f"the polygon intersects itself "
+                        f"(edge {i}-{(i + 1) % n} crosses edge {j}-{(j + 1) % n})")
+    return None
+
+
+def validate_polygon(points: Sequence[Point], width: float, height: float) -> None:
+    """Raise PolygonError with the reason when the polygon cannot be used."""
+    problem = polygon_problem(points, width, height)
+    if problem is not None:
+        raise PolygonError(problem)
+
+
+def zone_problem(zone: ZoneSpec) -> str | None:
+    """Why a zone cannot be used as given (polygon or rule parameters), or None."""
+    if zone.coords is CoordSpace.NORMALISED:
+        problem = polygon_problem(zone.polygon, 1.0, 1.0)
+    elif zone.view_width is None or zone.view_height is None:
+        problem = "a zone in pixel coordinates needs view_width and view_height"
+    else:
+        problem = polygon_problem(zone.polygon, zone.view_width, zone.view_height)
+    if problem:
+        return f"zone {zone.name!r}: {problem}"
+    if zone.kind is RuleKind.MAX_PEOPLE and zone.max_people is None:
+        return f"zone {zone.name!r}: rule MAX_PEOPLE needs max_people"
+    if zone.kind is RuleKind.DWELL_LIMIT and zone.dwell_seconds is None:
+        return f"zone {zone.name!r}: rule DWELL_LIMIT needs dwell_seconds"
+    if zone.kind is RuleKind.CLASS_PRESENT and not zone.detector_class:
+        return f"zone {zone.name!r}: rule CLASS_PRESENT needs detector_class"
+    return None
+
+
+def zone_in_pixels(zone: ZoneSpec, width: int, height: int) -> list[Point]:
+    """The zone's polygon scaled to a width × height frame."""
+    if zone.coords is CoordSpace.NORMALISED:
+        return [(x * width, y * height) for x, y in zone.polygon]
+    assert zone.view_width and zone.view_height
+    sx, sy = width / zone.view_width, height / zone.view_height
+    return [(x * sx, y * sy) for x, y in zone.polygon]
+
+
+def point_in_polygon(point: Point, polygon: Sequence[Point]) -> bool:
+    """Ray casting; points on the boundary count as inside."""
+    x, y = point
+    inside = False
+    n = len(polygon)
+    for i in range(n):
+        a, b = polygon[i], polygon[(i + 1) % n]
+        if _orientation(a, b, point) == 0 and _on_segment(a, b, point):
+            return True
+        if (a[1] > y) != (b[1] > y):
+            x_cross = a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
+            if x < x_cross:
+                inside = not inside
+    return inside
+
+
+# --- person predicates --------------------------------------------------------------------------
+
+
+def _keypoint(person: Person, index: int) -> tuple[float, float] | None:
+    if not person.keypoints or len(person.keypoints) <= index:
+        return None
+    x, y, conf = person.keypoints[index]
+    return (x, y) if conf >= KEYPOINT_MIN_CONF else None
+
+
+def _mid(a: tuple[float, float] | None, b: tuple[float, float] | None) -> tuple[float, float] | None:
+    if a and b:
+        return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    return a or b
+
+
+def foot_point(person: Person) -> Point:
+    """Where the person stands: the bottom centre of the box."""
+    x1, _, x2, y2 = person.box
+    return ((x1 + x2) / 2, y2)
+
+
+def body_point(person: Person) -> Point:
+    """The box centre: where a lying person is."""
+    x1, y1, x2, y2 = person.box
+    return ((x1 + x2) / 2, (y1 + y2) / 2)
+
+
+def torso_angle(person: Person) -> float | None:
+    """Angle of the shoulders→hips line from vertical, in degrees (0 upright, 90 lying), or None."""
+    shoulders = _mid(_keypoint(person, L_SHOULDER), _keypoint(person, R_SHOULDER))
+    hips = _mid(_keypoint(person, L_HIP), _keypoint(person, R_HIP))
+    if shoulders is None or hips is None or shoulders == hips:
+        return None
+    dx, dy = hips[0] - shoulders[0], hips[1] - shoulders[1]
+    return math.degrees(math.atan2(abs(dx), abs(dy)))
+
+
+def is_lying(person: Person, *, min_angle: float = 55.0, min_aspect: float = 1.0,
+             box_only_aspect: float = 1.4) -> bool:
+    """A fallen or lying person: torso near horizontal and a box wider than tall.
+
+    Without usable shoulder and hip keypoints the box alone decides, with a stricter aspect.
+    """
+    x1, y1, x2, y2 = person.box
+    w, h = x2 - x1, y2 - y1
+    if w <= 0 or h <= 0:
+        return False
+    aspect = w / h
+    angle = torso_angle(person)
+    if angle is None:
+        return aspect >= box_only_aspect
+    return angle >= min_angle and aspect >= min_aspect
+
+
+def people_in_zone(persons: Iterable[Person], polygon: Sequence[Point]) -> list[Person]:
+    """The persons whose foot point is inside the polygon."""
+    return [p for p in persons if p.label == "person" and point_in_polygon(foot_point(p), polygon)]
+
+
+# --- held conditions and deduplication ----------------------------------------------------------
+
+
+@dataclass
+class _Hold:
+    """A condition's run of consecutive frames for one track (or one zone)."""
+
+    frames: int = 0
+    first_time: float = 0.0
+    conf_sum: float = 0.0
+    misses: int = 0
+
+
+@dataclass
+class RuleEngine:
+    """Applies every zone's rule frame by frame; each (zone, track) fires at most once.
+
+    Crowding fires once per episode: the count must fall back to the limit for `hold` frames
+    before it can fire again. The engine holds only counters; all decisions are the pure
+    predicates above.
+    """
+
+    zones: list[ZoneSpec]
+    default_hold: int = 3
+    lying_hold: int = 3
+    max_misses: int = 1  # a track may drop out this many frames without resetting its hold
+    relink_seconds: float = 2.0  # a new track this soon near a lost one is the same person
+    _holds: dict[tuple[str, str, int], _Hold] = field(default_factory=dict)
+    _fired: set[str] = field(default_factory=set)
+    _crowd_episode: dict[str, int] = field(default_factory=dict)
+    _crowd_clear: dict[str, int] = field(default_factory=dict)
+    _pixels: dict[tuple[str, int, int], list[Point]] = field(default_factory=dict)
+    _last_seen: dict[int, tuple[float, tuple[float, float, float, float]]] = field(default_factory=dict)
+    _root: dict[int, int] = field(default_factory=dict)
+    last_frame: FrameObservation | None = None  # the latest frame with relinked track ids
+
+    def __post_init__(self) -> None:
+        for zone in self.zones:
+            problem = zone_problem(zone)
+            if problem:
+                raise PolygonError(problem)
+
+    def polygon(self, zone: ZoneSpec, width: int, height: int) -> list[Point]:
+        """The zone's polygon in this frame's pixels (cached)."""
+        key = (zone.id, width, height)
+        if key not in self._pixels:
+            self._pixels[key] = zone_in_pixels(zone, width, height)
+        return self._pixels[key]
+
+    def _relink(self, frame: FrameObservation) -> FrameObservation:
+        """Give a track that replaces a recently lost one (same place, moments later) the lost id.
+
+        Trackers often lose a person who changes shape quickly (falling over) and start a new
+        track; without this the same person would raise a second event for the same zone.
+        """
+        present = {p.track_id for p in frame.persons if p.track_id is not None}
+        persons: list[Person] = []
+        claimed: set[int] = set()
+        for person in frame.persons:
+            if person.track_id is not None and person.track_id not in self._root and person.label == "person":
+                root = person.track_id
+                best = None
+                for old_id, (seen, box) in self._last_seen.items():
+                    root_old = self._root.get(old_id, old_id)
+                    if old_id in present or root_old in claimed or root_old in present:
+                        continue
+                    if not 0 < frame.time_s - seen <= self.relink_seconds:
+                        continue
+                    distance = math.dist(body_point(person), ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+                    reach = max(box[2] - box[0], box[3] - box[1])
+                    if distance <= reach and (best is None or distance < best[0]):
+                        best = (distance, root_old)
+                if best is not None:
+                    root = best[1]
+                    claimed.add(root)
+                self._root[person.track_id] = root
+            if person.track_id is not None:
+                self._last_seen[person.track_id] = (frame.time_s, person.box)
+                root = self._root.get(person.track_id, person.track_id)
+                if root != person.track_id:
+                    person = person.model_copy(update={"track_id": root})
+            persons.append(person)
+        for track_id, (seen, _) in list(self._last_seen.items()):
+            if frame.time_s - seen > self.relink_seconds:
+                del self._last_seen[track_id]
+        return frame.model_copy(update={"persons": persons})
+
+    def step(self, frame: FrameObservation) -> list[VisionEvent]:
+        """The events that fire on this frame."""
+        frame = self.last_frame = self._relink(frame)
+        events: list[VisionEvent] = []
+        for zone in self.zones:
+            polygon = self.polygon(zone, frame.width, frame.height)
+            default = self.lying_hold if zone.kind is RuleKind.NO_LYING else self.default_hold
+            hold = zone.hold_frames or default
+            if zone.kind is RuleKind.MAX_PEOPLE:
+                events.extend(self._crowd(zone, polygon, hold, frame))
+                continue
+            if zone.kind is RuleKind.NO_ENTRY:
+                hits = [p for p in frame.persons if p.label == "person"
+                        and point_in_polygon(foot_point(p), polygon)]
+            elif zone.kind is RuleKind.NO_LYING:
+                hits = [p for p in frame.persons if p.label == "person" and is_lying(p)
+                        and point_in_polygon(body_point(p), polygon)]
+            elif zone.kind is RuleKind.DWELL_LIMIT:
+                hits = [p for p in frame.persons if p.label == "person"
+                        and point_in_polygon(foot_point(p), polygon)]
+            else:  # CLASS_PRESENT
+                hits = [p for p in frame.persons if p.label == zone.detector_class
+                        and point_in_polygon(body_point(p), polygon)]
+            events.extend(self._per_track(zone, hits, hold, frame))
+        return events
+
+    def _per_track(self, zone: ZoneSpec, hits: list[Person], hold: int,
+                   frame: FrameObservation) -> list[VisionEvent]:
+        events: list[VisionEvent] = []
+        seen: set[int] = set()
+        for person in hits:
+            if person.track_id is None:
+                continue
+            seen.add(person.track_id)
+            state = self._holds.setdefault((zone.id, zone.kind.value, person.track_id),
+                                           _Hold(first_time=frame.time_s))
+            if state.frames == 0:
+                state.first_time = frame.time_s
+            state.frames += 1
+            state.misses = 0
+            state.conf_sum += person.conf
+            key = f"{zone.id}:{zone.kind.value}:{person.track_id}"
+            if key in self._fired:
+                continue
+            if zone.kind is RuleKind.DWELL_LIMIT:
+                assert zone.dwell_seconds is not None
+                dwelt = frame.time_s - state.first_time
+                if dwelt < zone.dwell_seconds:
+                    continue
+                detail = (f"person {person.track_id} stayed {dwelt:.1f} s in {zone.name} "
+                          f"(limit {zone.dwell_seconds:g} s)")
+            elif state.frames < hold:
+                continue
+            else:
+                detail = {
+                    RuleKind.NO_ENTRY: f"person {person.track_id} entered no-entry zone {zone.name}",
+                    RuleKind.NO_LYING: f"person {person.track_id} lying or fallen in {zone.name}",
+                    RuleKind.CLASS_PRESENT: f"{zone.detector_class} in {zone.name} (track {person.track_id})",
+                }[zone.kind]
+            self._fired.add(key)
+            events.append(VisionEvent(
+                key=key, kind=zone.kind, zone_id=zone.id, zone_name=zone.name, severity=zone.severity,
+                track_id=person.track_id, track_ids=[person.track_id], frame_index=frame.index,
+                time_s=frame.time_s, confidence=round(state.conf_sum / state.frames, 4), detail=detail,
+                box=person.box, open_hazard=zone.open_hazard,
+            ))
+        for (zone_id, kind, track_id), state in list(self._holds.items()):
+            if zone_id == zone.id and kind == zone.kind.value and track_id not in seen and state.frames:
+                state.misses += 1
+                if state.misses > self.max_misses:
+                    self._holds[(zone_id, kind, track_id)] = _Hold()
+        return events
+
+    def _crowd(self, zone: ZoneSpec, polygon: list[Point], hold: int,
+               frame: FrameObservation) -> list[VisionEvent]:
+        assert zone.max_people is not None
+        inside = people_in_zone(frame.persons, polygon)
+        state = self._holds.setdefault((zone.id, zone.kind.value, -1), _Hold())
+        episode = self._crowd_episode.get(zone.id, 0)
+        if len(inside) <= zone.max_people:
+            state.frames = 0
+            state.conf_sum = 0.0
+            clear = self._crowd_clear.get(zone.id, 0) + 1
+            self._crowd_clear[zone.id] = clear
+            if clear >= hold and f"{zone.id}:{zone.kind.value}:e{episode}" in self._fired:
+                self._crowd_episode[zone.id] = episode + 1
+            return []
+        self._crowd_clear[zone.id] = 0
+        if state.frames == 0:
+            state.first_time = frame.time_s
+        state.frames += 1
+        state.conf_sum += min(p.conf for p in inside)
+        key = f"{zone.id}:{zone.kind.value}:e{episode}"
+        if state.frames < hold or key in self._fired:
+            return []
+        self._fired.add(key)
+        ids = sorted(p.track_id for p in inside if p.track_id is not None)
+        xs = [c for p in inside for c in (p.box[0], p.box[2])]
+        ys = [c for p in inside for c in (p.box[1], p.box[3])]
+        return [VisionEvent(
+            key=key, kind=zone.kind, zone_id=zone.id, zone_name=zone.name, severity=zone.severity,
+            track_id=None, track_ids=ids, frame_index=frame.index, time_s=frame.time_s,
+            confidence=round(state.conf_sum / state.frames, 4),
+            detail=f"{len(inside)} people in {zone.name} (limit {zone.max_people})",
+            box=(min(xs), min(ys), max(xs), max(ys)), open_hazard=zone.open_hazard,
+        )]
+
+
+def evaluate_frames(frames: Iterable[FrameObservation], zones: list[ZoneSpec], *,
+                    hold: int = 3, lying_hold: int = 3) -> list[VisionEvent]:
+    """Every event the zones raise over a sequence of frames."""
+    engine = RuleEngine(zones=zones, default_hold=hold, lying_hold=lying_hold)
+    events: list[VisionEvent] = []
+    for frame in frames:
+        events.extend(engine.step(frame))
+    return events
