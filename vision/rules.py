@@ -78,8 +78,6 @@ def polygon_problem(points: Sequence[Point], width: float, height: float) -> str
     for i in range(n):
         if points[i] == points[(i + 1) % n]:
             return f"points {i} and {(i + 1) % n} are the same"
-    if polygon_area(points) <= 1e-9 * width * height:
-        return "the polygon has no area (its points are on one line)"
     for i in range(n):
         a, b = points[i], points[(i + 1) % n]
         for j in range(i + 1, n):
@@ -89,6 +87,8 @@ def polygon_problem(points: Sequence[Point], width: float, height: float) -> str
             if segments_intersect(a, b, c, d):
                 return (f"the polygon intersects itself "
                         f"(edge {i}-{(i + 1) % n} crosses edge {j}-{(j + 1) % n})")
+    if polygon_area(points) <= 1e-9 * width * height:
+        return "the polygon has no area (its points are on one line)"
     return None
 
 
