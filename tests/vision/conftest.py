@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("ultralytics", reason="needs the vision extra: pip install -e '.[vision]'")
 
-from vision.config import VisionSettings  # noqa: E402
+from vision.config import VisionSettings
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def vision_settings(tmp_path_factory: pytest.TempPathFactory) -> VisionSettings:
 
 
 @pytest.fixture(scope="session")
-def analyzer(vision_settings: VisionSettings):  # noqa: ANN201
+def analyzer(vision_settings: VisionSettings):
     from vision.pipeline import Analyzer
 
     return Analyzer(vision_settings)

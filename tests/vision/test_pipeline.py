@@ -32,7 +32,7 @@ ZONES = [
 ]
 
 
-def test_scene_raises_expected_events_and_no_others(analyzer, scene_video) -> None:  # noqa: ANN001
+def test_scene_raises_expected_events_and_no_others(analyzer, scene_video) -> None:
     path, timeline = scene_video
     info = analyzer.open(path)
     snapshots: list[tuple[VisionEvent, bytes]] = []
@@ -59,7 +59,7 @@ def test_scene_raises_expected_events_and_no_others(analyzer, scene_video) -> No
         assert picture.format == "JPEG" and picture.size == (640, 360)
 
 
-def test_rerun_gives_the_same_event_keys(analyzer, scene_video) -> None:  # noqa: ANN001
+def test_rerun_gives_the_same_event_keys(analyzer, scene_video) -> None:
     info = analyzer.open(scene_video[0])
     first = [e.key for e in analyzer.analyze(info, ZONES).events]
     assert first == [e.key for e in analyzer.analyze(info, ZONES).events]
@@ -75,7 +75,7 @@ def _write(path: Path, size: tuple[int, int], frames: int, fourcc: str = "MJPG")
     return path
 
 
-def test_bad_files_fail_with_typed_reasons(tmp_path: Path, vision_settings, scene_video) -> None:  # noqa: ANN001
+def test_bad_files_fail_with_typed_reasons(tmp_path: Path, vision_settings, scene_video) -> None:
     from vision.video import DecodeStats, sample_frames
 
     limits = {"max_pixels": vision_settings.max_pixels, "max_seconds": vision_settings.max_seconds}
