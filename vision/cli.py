@@ -1,0 +1,120 @@
+"""`minesafe vision …`: analyze one file, watch a live stream. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Vision: unsafe-behaviour detection on robot video and camera streams.", no_args_is_help=True)
+logger = logging.getLogger(__name__)
+
+
+def _zones(zones_file: Path | None, zone: list[str] | None) -> list:
+    """Zones from a JSON file (list of ZoneSpec) and/or --zone 'KIND:x,y x,y x,y[:param]' options."""
+    from vision.messages import RuleKind, ZoneSpec
+    from vision.rules import PolygonError, zone_problem
+
+    specs: list[ZoneSpec] = []
+    if zones_file is not None:
+        specs.extend(ZoneSpec.model_validate(item) for item in json.loads(zones_file.read_text()))
+    for n, text in enumerate(zone or []):
+        kind, _, rest = text.partition(":")
+        points_text, _, param = rest.partition(":")
+        points = [tuple(float(v) for v in p.split(",")) for p in points_text.split()]
+        rule = RuleKind(kind.upper())
+        extra: dict[str, object] = {}
+        if rule is RuleKind.MAX_PEOPLE:
+            extra["max_people"] = int(param or 0)
+        elif rule is RuleKind.DWELL_LIMIT:
+            extra["dwell_seconds"] = float(param or 60)
+        elif rule is RuleKind.CLASS_PRESENT:
+            extra["detector_class"] = param
+        specs.append(ZoneSpec(id=f"cli{n}", name=f"{rule.value.lower()} {n}", kind=rule, polygon=points, **extra))
+    for spec in specs:
+        problem = zone_problem(spec)
+        if problem:
+            raise PolygonError(problem)
+    return specs
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="video file")],
+    zones_file: Annotated[Path | None, typer.Option("--zones", help="JSON list of zones")] = None,
+    zone: Annotated[list[str] | None, typer.Option(help="KIND:x,y x,y x,y[:param] in 0..1 coordinates")] = None,
+    snapshots: Annotated[Path | None, typer.Option(help="folder for annotated event snapshots")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Analyse one video and print its events."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from vision.config import get_vision_settings
+    from vision.pipeline import Analyzer
+    from vision.rules import PolygonError
+    from vision.video import VideoError
+
+    try:
+        specs = _zones(zones_file, zone)
+    except (PolygonError, ValueError) as exc:
+        typer.echo(f"bad zone: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    analyzer = Analyzer(get_vision_settings())
+    if snapshots is not None:
+        snapshots.mkdir(parents=True, exist_ok=True)
+
+    def save(event, jpeg: bytes) -> None:
+        if snapshots is not None:
+            (snapshots / f"{event.key.replace(':', '_')}.jpg").write_bytes(jpeg)
+
+    try:
+        info = analyzer.open(file)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeRemainingColumn(), transient=True, disable=as_json) as bar:
+            task = bar.add_task(file.name, total=1.0)
+            result = analyzer.analyze(info, specs, on_event=save,
+                                      on_progress=lambda done, _n: bar.update(task, completed=max(done, 0)))
+    except VideoError as exc:
+        typer.echo(f"cannot analyse {file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(json.dumps({"summary": result.summary.model_dump(mode="json"),
+                               "events": [e.model_dump(mode="json") for e in result.events]}, indent=2))
+        return
+    for event in result.events:
+        typer.echo(f"{event.time_s:8.1f} s  {event.kind.value:<13} {event.zone_name:<20} "
+                   f"track {event.track_id}  conf {event.confidence:.2f}  {event.detail}")
+    s = result.summary
+    typer.echo(f"{s.frames_analysed} of {s.frames_decoded} frames analysed, {s.tracks} tracks, {s.events} events")
+
+
+@app.command()
+def watch(
+    source: Annotated[str, typer.Argument(help="RTSP/HTTP URL, or a file that is played in a loop")],
+    zones_file: Annotated[Path | None, typer.Option("--zones")] = None,
+    zone: Annotated[list[str] | None, typer.Option()] = None,
+    max_frames: Annotated[int, typer.Option(help="stop after this many analysed frames (0: never)")] = 0,
+) -> None:
+    """Watch a live stream (or loop a file) and print events as they happen."""
+    from vision.config import get_vision_settings
+    from vision.pipeline import Analyzer
+    from vision.video import VideoError
+
+    specs = _zones(zones_file, zone)
+    analyzer = Analyzer(get_vision_settings())
+    count = {"n": 0}
+
+    def progress(_done: float, frames: int) -> None:
+        count["n"] = frames
+
+    try:
+        info = analyzer.open(source)
+        analyzer.analyze(info, specs, loop="://" not in source, on_progress=progress,
+                         on_event=lambda e, _j: typer.echo(f"{e.time_s:8.1f} s  {e.kind.value}  {e.detail}"),
+                         should_stop=lambda: bool(max_frames) and count["n"] >= max_frames)
+    except VideoError as exc:
+        typer.echo(f"cannot watch {source}: {exc}", err=True)
+        raise typer.Exit(1) from exc
