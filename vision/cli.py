@@ -118,3 +118,22 @@ def watch(
     except VideoError as exc:
         typer.echo(f"cannot watch {source}: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="YOLO-format data.yaml")],
+    name: Annotated[str, typer.Option(help="registry name of the new detector")],
+    label: Annotated[list[str], typer.Option(help="CLASS=LABEL, e.g. head_no_helmet=no_helmet")],
+    epochs: Annotated[int, typer.Option()] = 50,
+    imgsz: Annotated[int, typer.Option()] = 640,
+    batch: Annotated[int, typer.Option()] = 16,
+) -> None:
+    """Fine-tune a detector from the pose checkpoint and add it to the model registry."""
+    from vision.config import get_vision_settings
+    from vision.train import train_detector
+
+    classes = dict(item.split("=", 1) for item in label)
+    spec = train_detector(settings=get_vision_settings(), data=data, name=name, classes=classes,
+                          epochs=epochs, imgsz=imgsz, batch=batch)
+    typer.echo(f"registered {spec.name}: {spec.weights} classes {spec.classes}")
