@@ -1,0 +1,26 @@
+"""sensors
+
+Revision ID: c2b3f8d1b2f2
+Revises: b1a2e7c0a1e1
+Create Date: 2026-11-30 22:50:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import backend.database.base
+
+
+revision: str = 'c2b3f8d1b2f2'
+down_revision: str | Sequence[str] | None = 'b1a2e7c0a1e1'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
