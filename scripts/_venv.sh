@@ -21,10 +21,13 @@ minesafe_log() { printf '[minesafe] %s\n' "$*" >&2; }
 # Each part's engineer reports theirs; keep the list exact.
 #   fonts-wqy-microhei        Chinese glyphs for the Kivy app (mobile/fonts.py)
 #   libegl1 libgl1-mesa-dri   SDL's offscreen video driver (the headless app tests)
+#   libgl1 libglib2.0-0       OpenCV's cv2 (ultralytics pulls opencv-python next to the headless build)
 MINESAFE_APT_PACKAGES=(
     fonts-wqy-microhei
     libegl1
     libgl1-mesa-dri
+    libgl1
+    libglib2.0-0
 )
 # =============================================================================================
 

@@ -112,7 +112,8 @@ class SensorBridge:
         self._outbox_signal = threading.Event()
         self._threads: list[threading.Thread] = []
         self._generation = 0
-        self.connected = threading.Event()
+        self.connected = threading.Event()  # set once connected AND subscribed
+        self._subscribe_mid: int | None = None
         self._apply_config(config)
         self.states: dict[str, SensorState] = store.load_states()
         self.zones: dict[str, frozenset[str]] = store.load_zones()
@@ -142,6 +143,7 @@ class SensorBridge:
         client.will_set(status_topic(self.mine), offline.model_dump_json(), qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
 
@@ -152,14 +154,18 @@ class SensorBridge:
             return
         with self._lock:
             self._generation += 1
-        for topic in subscriptions(self.mine):
-            client.subscribe(topic, qos=1)
+        _, self._subscribe_mid = client.subscribe([(topic, 1) for topic in subscriptions(self.mine)])
         online = BridgeStatus(online=True, client_id=self.options.client_id, at=datetime.now(UTC))
         client.publish(status_topic(self.mine), online.model_dump_json(), qos=1, retain=True)
         self.stats["connects"] += 1
-        self.connected.set()
         logger.info("bridge connected to MQTT %s:%s (session present: %s)", self.options.mqtt_host,
                     self.options.mqtt_port, getattr(flags, "session_present", None))
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, reason_codes: object,
+                      properties: object) -> None:
+        """Ready once the broker acknowledged every subscription (a fresh broker has no session to resume)."""
+        if mid == self._subscribe_mid:
+            self.connected.set()
 
     def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
                        properties: object) -> None:
