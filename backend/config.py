@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "minesafe"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # the S3 address phones and robots reach, when it differs from the one the backend uses (presigned URLs)
+    s3_public_endpoint: str | None = None
 
     # live events: in-process (one replica), Redis or NATS (several replicas)
     event_bus: Literal["memory", "redis", "nats"] = "memory"
@@ -50,6 +52,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    graphql_max_body_bytes: int = 4 * 1024 * 1024  # a sensor batch of 10,000 readings is about 1 MB
     graphiql: bool | None = Field(default=None, description="defaults to on in development only")
 
     @model_validator(mode="after")

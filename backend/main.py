@@ -16,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend.config import Settings, get_settings
 from backend.graphql.context import get_context
 from backend.graphql.schema import build_schema
+from backend.http.body_limit import GraphQLBodyLimit
 from backend.metrics import record_request
 from backend.platform import Platform
 from backend.storage.routes import router as storage_router
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     app = FastAPI(title="minesafe", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.middleware("http")(record_request)
+    app.add_middleware(GraphQLBodyLimit, max_bytes=settings.graphql_max_body_bytes)
     graphql = GraphQLRouter(
         build_schema(settings),
         context_getter=get_context,

@@ -160,7 +160,7 @@ class S3ObjectStore(ObjectStore):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3ObjectStore:
-        """Build the store from the s3_* settings (s3_public_endpoint when the settings have it)."""
+        """Build the store from the s3_* settings."""
         return cls(
             endpoint=settings.s3_endpoint,
             access_key=settings.s3_access_key,
@@ -168,7 +168,7 @@ class S3ObjectStore(ObjectStore):
             bucket=settings.s3_bucket,
             secure=settings.s3_secure,
             region=settings.s3_region,
-            public_endpoint=getattr(settings, "s3_public_endpoint", None) or None,
+            public_endpoint=settings.s3_public_endpoint or None,
         )
 
     async def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

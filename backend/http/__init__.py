@@ -1,0 +1,1 @@
+"""HTTP-level guards that sit in front of GraphQL."""
