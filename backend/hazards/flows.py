@@ -19,6 +19,7 @@ from backend.config import Settings
 from backend.database.base import utcnow
 from backend.events import publish_after_commit
 from backend.graphql.errors import DomainError, InvalidTransitionError, ValidationFailedError
+from backend.graphql.text import clean_text
 from backend.hazards import service
 from backend.hazards.events import HazardEvent, HazardEventKind, channel_for
 from backend.hazards.models import Hazard, HazardPhoto, PhotoStage
@@ -91,12 +92,7 @@ def _require_step(hazard: Hazard, step: HazardStep) -> None:
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise ValidationFailedError(f"{field} is required", field=field)
-    if len(cleaned) > limit:
-        raise ValidationFailedError(f"{field} is longer than {limit} characters", field=field)
-    return cleaned or None
+    return clean_text(value, field, required=required, limit=limit)
 
 
 async def _transition(session: AsyncSession, *, actor: Principal, hazard: Hazard, action: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.database.base import utcnow
+from backend.graphql import cursors
 from backend.graphql.errors import NotFoundError, ValidationFailedError
 from backend.hazards.models import Hazard, HazardPhoto, PhotoStage
 from backend.hazards.rules import OPEN_STATES, HazardGrade, HazardSource, HazardState
@@ -62,19 +62,10 @@ async def get_in_mine_or_raise(*, session: AsyncSession, hazard_id: uuid.UUID, m
 
 
 def encode_cursor(hazard: Hazard) -> str:
-    raw = f"{hazard.created_at.isoformat()}|{hazard.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return cursors.encode_cursor(hazard.created_at, hazard.id)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, _, hazard_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        at = datetime.fromisoformat(created)
-        if at.tzinfo is None:  # the list's own cursors always carry UTC
-            raise ValueError("naive cursor time")
-        return at, uuid.UUID(hazard_id)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailedError("after is not a cursor from this list", field="after") from error
+decode_cursor = cursors.decode_cursor
 
 
 def _filtered(query: Select[tuple[Hazard]], criteria: HazardFilter, now: datetime) -> Select[tuple[Hazard]]:

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.roles import Principal, Role
 from backend.audit.flows import record_audit
 from backend.database.base import utcnow
+from backend.database.locks import sqlite_write_lock
 from backend.graphql.errors import InvalidTransitionError, NotAllowedError, NotFoundError, ValidationFailedError
-from backend.org.models import Mine
 from backend.storage.base import ObjectStore
 from backend.storage.models import UploadKind
 from backend.storage.service import consume_upload
@@ -141,12 +141,7 @@ def link_snapshot(link: Apprenticeship) -> dict[str, Any]:
             "ended_at": link.ended_at}
 
 
-async def _write_lock(session: AsyncSession, mine_id: uuid.UUID) -> None:
-    """SQLite has no row locks (FOR UPDATE is ignored): a no-op UPDATE takes its database write lock first,
-    so that concurrent steps (and their audit-chain appends) run one after another instead of colliding."""
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(update(Mine).where(Mine.id == mine_id).values(updated_at=Mine.updated_at)
-                              .execution_options(synchronize_session=False))
+_write_lock = sqlite_write_lock
 
 
 # --- courses and progress ------------------------------------------------------------------

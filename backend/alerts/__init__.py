@@ -1,0 +1,1 @@
+"""Shared alerts for every source: sensors, vision, overdue hazards and people."""

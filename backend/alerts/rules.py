@@ -1,0 +1,123 @@
+"""Pure rules of shared alerts: sources, ordered severities, states, verdicts and escalation by time."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+
+class AlertSource(enum.StrEnum):
+    SENSOR = "SENSOR"
+    VISION = "VISION"
+    HAZARD_OVERDUE = "HAZARD_OVERDUE"
+    MANUAL = "MANUAL"
+
+
+class AlertSeverity(enum.StrEnum):
+    """Ordered: INFO < WARNING < ALARM < CRITICAL (compare with `rank`)."""
+
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ALARM = "ALARM"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_ORDER.index(self)
+
+
+SEVERITY_ORDER: tuple[AlertSeverity, ...] = (AlertSeverity.INFO, AlertSeverity.WARNING, AlertSeverity.ALARM,
+                                             AlertSeverity.CRITICAL)
+
+
+class AlertState(enum.StrEnum):
+    RAISED = "RAISED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class AlertVerdict(enum.StrEnum):
+    CONFIRMED = "CONFIRMED"
+    FALSE_ALARM = "FALSE_ALARM"
+
+
+class AlertStep(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"
+    OPEN_HAZARD = "open_hazard"
+
+
+OPEN_STATES = frozenset({AlertState.RAISED, AlertState.ACKNOWLEDGED})
+ALLOWED_FROM: Mapping[AlertStep, frozenset[AlertState]] = {
+    AlertStep.ACKNOWLEDGE: frozenset({AlertState.RAISED}),
+    AlertStep.RESOLVE: OPEN_STATES,
+    AlertStep.ESCALATE: frozenset({AlertState.RAISED}),  # acknowledging stops the escalation
+    AlertStep.OPEN_HAZARD: frozenset(AlertState),  # a resolved alert may still turn out to be a hazard
+}
+
+
+def can_take(step: AlertStep, state: AlertState) -> bool:
+    return state in ALLOWED_FROM[step]
+
+
+def max_severity(a: AlertSeverity, b: AlertSeverity) -> AlertSeverity:
+    return a if a.rank >= b.rank else b
+
+
+# --- escalation -------------------------------------------------------------------------------
+class EscalationTarget(enum.StrEnum):
+    """Who an unacknowledged alert goes to at each level of the responsibility chain (DOMAIN.md roles)."""
+
+    AREA_MANAGER = "AREA_MANAGER"  # 区队长 of the alert's area (mine managers when the alert is mine-wide)
+    MINE_MANAGERS = "MINE_MANAGERS"  # 矿长 / 安全副矿长
+
+
+ESCALATION_CHAIN: tuple[EscalationTarget, ...] = (EscalationTarget.AREA_MANAGER, EscalationTarget.MINE_MANAGERS)
+
+# Minutes after the first raise, without an acknowledgement, at which each level of ESCALATION_CHAIN is
+# reached, by severity. A mine overrides them in its settings under "alert_escalation_minutes", e.g.
+# {"ALARM": [3, 10], "WARNING": []} (an empty list: that severity never escalates).
+DEFAULT_ESCALATION_MINUTES: Mapping[str, Sequence[float]] = {
+    AlertSeverity.CRITICAL: (5, 15),
+    AlertSeverity.ALARM: (5, 15),
+    AlertSeverity.WARNING: (30, 120),
+    AlertSeverity.INFO: (),
+}
+
+
+def escalation_minutes(overrides: Mapping[str, Sequence[float]] | None = None
+                       ) -> dict[AlertSeverity, tuple[float, ...]]:
+    """The policy in force: the defaults with a mine's overrides (unknown severities ignored, lists sorted)."""
+    merged: dict[AlertSeverity, tuple[float, ...]] = {}
+    for severity in AlertSeverity:
+        raw = (overrides or {}).get(severity.value, DEFAULT_ESCALATION_MINUTES[severity])
+        merged[severity] = tuple(sorted(float(m) for m in raw))[: len(ESCALATION_CHAIN)]
+    return merged
+
+
+def due_escalation_level(severity: AlertSeverity, state: AlertState, raised_at: datetime, now: datetime,
+                         policy: Mapping[AlertSeverity, Sequence[float]] | None = None) -> int:
+    """How many levels up the chain an alert should be by now (0: none; acknowledged or resolved: 0)."""
+    if not can_take(AlertStep.ESCALATE, state):
+        return 0
+    thresholds = (policy or escalation_minutes())[severity]
+    elapsed = (now - raised_at) / timedelta(minutes=1)
+    return sum(1 for minutes in thresholds if elapsed >= minutes)
+
+
+def escalation_target(level: int) -> EscalationTarget | None:
+    if level <= 0:
+        return None
+    return ESCALATION_CHAIN[min(level, len(ESCALATION_CHAIN)) - 1]
+
+
+def overdue_hazard_dedupe_key(hazard_id: object) -> str:
+    return f"hazard-overdue:{hazard_id}"
+
+
+def warning_accuracy(confirmed: int, false_alarms: int) -> float | None:
+    """Warning accuracy KPI: confirmed ÷ (confirmed + false alarm); None when nothing was judged."""
+    judged = confirmed + false_alarms
+    return confirmed / judged if judged else None
