@@ -23,6 +23,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from mobile.api.alerts import ALERT_EVENTS, AlertEvent, parse_alert_event
 from mobile.api.client import ApiClient
 from mobile.api.live import LiveEvents
 from mobile.api.models import HazardEvent
@@ -53,6 +54,7 @@ class MineSafeApp(App):
     title = "minesafe"
     lang = StringProperty(DEFAULT_LANGUAGE)
     live_connected = BooleanProperty(False)
+    alerts_connected = BooleanProperty(False)
     can_go_back = BooleanProperty(False)
 
     def __init__(self, *, data_dir: Path | None = None, screens: tuple[str, ...] = SCREENS, **kwargs: Any) -> None:
@@ -113,9 +115,12 @@ class MineSafeApp(App):
         worker = OutboxWorker(sender=OutboxSender(outbox=outbox, api=api), sessions=sessions,
                               on_change=self._outbox_changed)
         live = LiveEvents(client=client, on_event=self._hazard_event, on_status=self._live_status)
+        alert_live = LiveEvents(client=client, on_event=self._alert_event, on_status=self._alert_status,
+                                document=ALERT_EVENTS, parse=parse_alert_event, name="alert-events")
         return AppContext(store=store, settings=settings, sessions=sessions, client=client, api=api,
                           outbox=outbox, worker=worker, runner=KivyRunner(), tr=translator,
-                          navigate=self.navigate, live=live)
+                          navigate=self.navigate, live=live, alert_live=alert_live,
+                          cache_dir=self.data_dir / "cache")
 
     def build(self) -> ScreenManager:
         self.ctx = self.build_context()
@@ -177,6 +182,8 @@ class MineSafeApp(App):
             ctx.worker.stop()
         if ctx.live is not None:
             ctx.live.stop(timeout=2)
+        if ctx.alert_live is not None:
+            ctx.alert_live.stop(timeout=2)
         if isinstance(ctx.runner, KivyRunner):
             ctx.runner.shutdown()
 
@@ -223,18 +230,29 @@ class MineSafeApp(App):
 
     # -- background events (called from other threads) -------------------------------------
 
-    @mainthread
-    def _hazard_event(self, event: HazardEvent) -> None:
+    def _tell_screen(self, hook: str, *args: Any) -> None:
+        """Call `hook` of the shown screen's controller (UI thread)."""
         current = self.root.current_screen if self.root else None
         if current is not None and current.controller is not None:
-            current.controller.on_hazard_event(event)
+            getattr(current.controller, hook)(*args)
+
+    @mainthread
+    def _hazard_event(self, event: HazardEvent) -> None:
+        self._tell_screen("on_hazard_event", event)
 
     @mainthread
     def _live_status(self, connected: bool) -> None:
         self.live_connected = connected
 
     @mainthread
+    def _alert_event(self, event: AlertEvent) -> None:
+        self._tell_screen("on_alert_event", event)
+
+    @mainthread
+    def _alert_status(self, connected: bool) -> None:
+        self.alerts_connected = connected
+        self._tell_screen("on_alert_status", connected)
+
+    @mainthread
     def _outbox_changed(self) -> None:
-        current = self.root.current_screen if self.root else None
-        if current is not None and current.controller is not None:
-            current.controller.on_outbox_changed()
+        self._tell_screen("on_outbox_changed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mobile.api.client import ApiClient
@@ -33,6 +34,8 @@ class AppContext:
     tr: Translator
     navigate: Callable[..., None]
     live: LiveEvents | None = None
+    alert_live: LiveEvents | None = None     # the alerts(areaId) subscription (home badge, alerts screens)
+    cache_dir: Path | None = None            # downloaded alert snapshots
     extras: dict[str, Any] = field(default_factory=dict)
 
     def signed_in_changed(self) -> None:
@@ -45,3 +48,8 @@ class AppContext:
                 self.live.stop()
             else:
                 self.live.start(areaId=None, assigneeId=None)
+        if self.alert_live is not None:
+            if user is None:
+                self.alert_live.stop()
+            else:
+                self.alert_live.start(areaId=None)

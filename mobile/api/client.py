@@ -161,6 +161,30 @@ class ApiClient:
             logger.info("access token refreshed for %s", fresh.user.username)
             return fresh.access_token
 
+    # -- downloads -------------------------------------------------------------------
+
+    def get_bytes(self, url: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
+        """Download a (signed) object URL, absolute or relative to the server; blocking."""
+        target = url if "://" in url else urljoin(self.base_url + "/", url.lstrip("/"))
+        headers: dict[str, str] = {}
+        session = self.sessions.current
+        if session is not None and ("://" not in url or target.startswith(self.base_url)):
+            headers["Authorization"] = f"Bearer {session.access_token}"
+        try:
+            with self._http.stream("GET", target, headers=headers) as response:
+                if response.status_code >= 500 or response.status_code in (408, 429):
+                    raise ServerError(f"download HTTP {response.status_code}")
+                if response.status_code >= 400:
+                    raise GraphQLError(f"download refused: HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > max_bytes:
+                        raise GraphQLError(f"download larger than {max_bytes} bytes")
+                return bytes(body)
+        except httpx.TransportError as error:
+            raise NetworkError(f"download failed: {type(error).__name__}: {error}") from error
+
     # -- uploads ---------------------------------------------------------------------
 
     def put_bytes(self, url: str, *, body: bytes, headers: tuple[tuple[str, str], ...], method: str = "PUT") -> None:

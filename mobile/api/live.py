@@ -1,7 +1,8 @@
-"""Live hazard events over graphql-transport-ws (websockets), reconnecting with backoff.
+"""Live events over graphql-transport-ws (websockets), reconnecting with backoff.
 
-Runs its own asyncio loop on a daemon thread; `on_event` is called from that thread (the app
-hands it to the UI thread with `@mainthread`).
+One `LiveEvents` keeps one subscription open (hazardEvents by default; the alerts screen passes its
+own document and parser). Runs its own asyncio loop on a daemon thread; `on_event` is called from
+that thread (the app hands it to the UI thread with `@mainthread`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import websockets
 
 from mobile.api import operations as ops
 from mobile.api.client import ApiClient, ApiError, AuthRequired
-from mobile.api.models import HazardEvent
 from mobile.api.service import parse_event
 from mobile.settings import graphql_ws_url
 
@@ -35,12 +35,17 @@ def reconnect_delay(failures: int, *, base_s: float = 1.0, cap_s: float = 30.0,
 
 
 class LiveEvents:
-    """Keeps one hazardEvents subscription open while the user is signed in."""
+    """Keeps one subscription open while the user is signed in (hazardEvents unless told otherwise)."""
 
-    def __init__(self, *, client: ApiClient, on_event: Callable[[HazardEvent], None],
-                 on_status: Callable[[bool], None] | None = None, base_delay_s: float = 1.0) -> None:
+    def __init__(self, *, client: ApiClient, on_event: Callable[[Any], None],
+                 on_status: Callable[[bool], None] | None = None, base_delay_s: float = 1.0,
+                 document: str = ops.HAZARD_EVENTS, parse: Callable[[dict[str, Any]], Any] = parse_event,
+                 name: str = "live-events") -> None:
         self.client = client
         self.on_event = on_event
+        self.document = document
+        self.parse = parse
+        self.name = name
         self.on_status = on_status
         self.base_delay_s = base_delay_s
         self.variables: dict[str, Any] = {}
@@ -59,7 +64,7 @@ class LiveEvents:
             return
         self._stopping.clear()
         self._ready.clear()
-        self._thread = threading.Thread(target=self._thread_main, name="live-events", daemon=True)
+        self._thread = threading.Thread(target=self._thread_main, name=self.name, daemon=True)
         self._thread.start()
         self._ready.wait(5)
 
@@ -127,9 +132,9 @@ class LiveEvents:
                 raise ApiError(f"no connection_ack: {ack.get('type')}")
             sub_id = str(uuid.uuid4())
             await ws.send(json.dumps({"id": sub_id, "type": "subscribe", "payload": {
-                "query": ops.HAZARD_EVENTS, "variables": self.variables}}))
+                "query": self.document, "variables": self.variables}}))
             self._set_connected(True)
-            logger.info("live events connected to %s", url)
+            logger.info("%s connected to %s", self.name, url)
             restart_wait = asyncio.ensure_future(self._restart.wait())
             try:
                 while True:
@@ -144,9 +149,9 @@ class LiveEvents:
                         await ws.send(json.dumps({"type": "pong"}))
                     elif kind == "next" and message.get("id") == sub_id:
                         try:
-                            event = parse_event(message.get("payload") or {})
+                            event = self.parse(message.get("payload") or {})
                         except Exception:
-                            logger.exception("bad hazard event")
+                            logger.exception("bad %s event", self.name)
                             continue
                         self.on_event(event)
                     elif kind == "error":

@@ -17,6 +17,7 @@ SCREENS: tuple[str, ...] = (
     "reinspect",
     "trace",
     "settings",
-    # "alerts",    ← issue 4 adds mobile/screens/alerts/ and this line
+    "alerts",
+    "alert",
     "training",
 )

@@ -49,6 +49,12 @@ class BaseController:
     def on_outbox_changed(self) -> None:
         """The outbox worker touched an item (UI thread)."""
 
+    def on_alert_event(self, event: Any) -> None:
+        """A live alert event (mobile.api.alerts.AlertEvent) arrived (UI thread)."""
+
+    def on_alert_status(self, connected: bool) -> None:
+        """The alerts subscription connected (True) or is reconnecting (False) (UI thread)."""
+
     def call(self, work: Callable[[], T], on_done: Callable[[T], None],
              on_error: Callable[[Exception], None] | None = None) -> None:
         """Run `work` off the UI thread with busy/error handling; `on_done` runs on the UI thread."""

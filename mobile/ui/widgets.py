@@ -30,3 +30,17 @@ class ThumbStrip(ScrollView):
         for url in urls:
             strip.add_widget(AsyncImage(source=url, size_hint=(None, None), size=(dp(132), dp(132)),
                                         fit_mode="contain"))
+
+
+def fill_buttons(box: Any, entries: list[dict[str, str]], on_press: Any, key: str = "action",
+                 styles: dict[str, str] | None = None) -> None:
+    """Replace the buttons in `box`: one big button per entry ({key: name, "text": label}); `styles`
+    maps a name to a button rule of theme.kv (BigButton when not named)."""
+    from kivy.factory import Factory
+
+    box.clear_widgets()
+    for entry in entries:
+        button = getattr(Factory, (styles or {}).get(entry[key], "BigButton"))(text=entry["text"])
+        button.action = entry[key]
+        button.bind(on_release=lambda b: on_press(b.action))
+        box.add_widget(button)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from mobile.api.alerts import AlertsApi
 from mobile.outbox.store import ItemState
 from mobile.screens.home.model import HomeModel
 from mobile.ui.base import BaseController
 from mobile.ui.registry import menu_for
 
+logger = logging.getLogger(__name__)
+
 
 class HomeController(BaseController):
     model: HomeModel
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.alerts_api = AlertsApi(self.ctx.client)
 
     def on_enter(self, **params: Any) -> None:
         user = self.ctx.sessions.user
@@ -19,10 +27,40 @@ class HomeController(BaseController):
             self.ctx.navigate("login", reset=True)
             return
         self.model.greeting = self.t("home.title", name=user.display_name or user.username)
-        specs = self.ctx.extras.get("screens", [])
-        self.model.entries = [{"name": s.name, "text": self.t(s.menu_title or s.title)}
-                              for s in menu_for(specs, user)]
+        self.show_menu()
         self.on_outbox_changed()
+        self.count_alerts()
+
+    def show_menu(self) -> None:
+        """The menu; the alerts entry carries the unacknowledged count and is red while there are any."""
+        user = self.ctx.sessions.user
+        specs = self.ctx.extras.get("screens", [])
+        entries = []
+        for spec in menu_for(specs, user):
+            entry = {"name": spec.name, "text": self.t(spec.menu_title or spec.title), "alert": False}
+            if spec.name == "alerts" and self.model.alerts_unacked:
+                n = f"{self.model.alerts_unacked}+" if self.model.alerts_more else str(self.model.alerts_unacked)
+                entry.update(text=self.t("alerts.menu_badge", n=n), alert=True)
+            entries.append(entry)
+        self.model.entries = entries
+
+    def count_alerts(self) -> None:
+        """The badge: unacknowledged alerts I may see (quietly kept as it was when offline)."""
+        if self.ctx.sessions.user is None:
+            return
+        self.ctx.runner.submit(self.alerts_api.unacknowledged, self._counted,
+                               lambda error: logger.info("alert count: %s", error))
+
+    def _counted(self, counted: tuple[int, bool]) -> None:
+        self.model.alerts_unacked, self.model.alerts_more = counted
+        self.show_menu()
+
+    def on_alert_event(self, event: Any) -> None:
+        self.count_alerts()
+
+    def on_alert_status(self, connected: bool) -> None:
+        if connected:
+            self.count_alerts()
 
     def on_outbox_changed(self) -> None:
         user = self.ctx.sessions.user

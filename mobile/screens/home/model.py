@@ -1,4 +1,4 @@
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from mobile.ui.base import BaseModel
 
@@ -7,4 +7,6 @@ class HomeModel(BaseModel):
     greeting = StringProperty("")
     outbox_text = StringProperty("")
     pending = NumericProperty(0)
-    entries = ListProperty([])   # [{"name": screen name, "text": label}]
+    entries = ListProperty([])   # [{"name": screen name, "text": label, "alert": highlight}]
+    alerts_unacked = NumericProperty(0)
+    alerts_more = BooleanProperty(False)     # more unacknowledged alerts than counted

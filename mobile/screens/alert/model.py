@@ -1,0 +1,28 @@
+"""What the alert detail shows; written by the controller on the UI thread only."""
+
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+
+from mobile.ui.base import BaseModel
+
+
+class AlertModel(BaseModel):
+    alert_id = StringProperty("")
+    banner = StringProperty("")            # "CRITICAL · Unacknowledged"
+    colour = ListProperty([0.3, 0.32, 0.36, 1])
+    headline = StringProperty("")
+    detail = StringProperty("")
+    facts = StringProperty("")             # source, area, raise count, times, who acknowledged …
+    snapshot = StringProperty("")          # a cached file of a vision alert's snapshot
+    snapshot_text = StringProperty("")     # "loading the picture…" / "the picture could not be loaded"
+    has_chart = BooleanProperty(False)
+    chart_title = StringProperty("")
+    chart_points = ListProperty([])        # SensorPoint
+    chart_threshold = ObjectProperty(None, allownone=True)
+    chart_threshold_label = StringProperty("")
+    chart_unit = StringProperty("")
+    chart_empty = StringProperty("")
+    sensors_title = StringProperty("")
+    sensors = StringProperty("")           # the area's sensors with their last values, one a line
+    note = StringProperty("")              # the optional note of an acknowledgement or resolution
+    can_note = BooleanProperty(False)
+    actions = ListProperty([])             # [{"action": name, "text": label}]
