@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = 4 * 1024 * 1024  # a sensor batch of 10,000 readings is about 1 MB
     graphiql: bool | None = Field(default=None, description="defaults to on in development only")
 
+    # sensors: retention (DOMAIN.md: real-time data ≥ 3 months, statistics ≥ 2 years), batches, series
+    sensor_raw_retention_days: int = Field(default=92, ge=1)
+    sensor_stats_retention_days: int = Field(default=731, ge=1)
+    sensor_retain_interval_minutes: float = Field(default=60.0, description="the retention task's period; 0: off")
+    sensor_batch_max_readings: int = 10_000
+    sensor_batch_max_alarm_changes: int = 2_000
+    sensor_series_raw_limit: int = 50_000
+    sensor_series_max_points: int = 5_000
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":

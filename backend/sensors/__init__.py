@@ -1,0 +1,1 @@
+"""Sensors: registry, thresholds, power zones, bridge ingestion, readings history."""
