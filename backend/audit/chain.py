@@ -83,27 +83,53 @@ class ChainVerdict:
     detail: str | None = None
 
 
-def verify_links(links: Iterable[tuple[ChainLink, str]], *, head_seq: int | None = None) -> ChainVerdict:
-    """Check (link, stored hash) pairs in seq order; name the first bad entry."""
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    checked = 0
-    for link, stored_hash in links:
-        if link.seq != expected_seq:
-            if link.seq > expected_seq:
-                return ChainVerdict(False, checked, ChainProblem.MISSING, expected_seq,
-                                    f"entry {expected_seq} is missing (next present is {link.seq})")
-            return ChainVerdict(False, checked, ChainProblem.REORDERED, link.seq, "sequence goes backwards")
-        if link.prev_hash != prev_hash:
-            return ChainVerdict(False, checked, ChainProblem.REORDERED, link.seq,
+class ChainVerifier:
+    """Checks a chain fed in pages, in seq order; stops at the first bad entry."""
+
+    def __init__(self) -> None:
+        self.expected_seq = 1
+        self.prev_hash = GENESIS_HASH
+        self.checked = 0
+        self.failure: ChainVerdict | None = None
+
+    def feed(self, links: Iterable[tuple[ChainLink, str]]) -> ChainVerdict | None:
+        """Check the next (link, stored hash) pairs; the verdict of the first bad one, else None."""
+        for link, stored_hash in links:
+            if self.failure is not None:
+                break
+            self.failure = self._check(link, stored_hash)
+            if self.failure is None:
+                self.prev_hash = stored_hash
+                self.expected_seq += 1
+                self.checked += 1
+        return self.failure
+
+    def _check(self, link: ChainLink, stored_hash: str) -> ChainVerdict | None:
+        if link.seq != self.expected_seq:
+            if link.seq > self.expected_seq:
+                return ChainVerdict(False, self.checked, ChainProblem.MISSING, self.expected_seq,
+                                    f"entry {self.expected_seq} is missing (next present is {link.seq})")
+            return ChainVerdict(False, self.checked, ChainProblem.REORDERED, link.seq, "sequence goes backwards")
+        if link.prev_hash != self.prev_hash:
+            return ChainVerdict(False, self.checked, ChainProblem.REORDERED, link.seq,
                                 f"entry {link.seq} does not follow entry {link.seq - 1}")
         if link.digest() != stored_hash:
-            return ChainVerdict(False, checked, ChainProblem.TAMPERED, link.seq,
+            return ChainVerdict(False, self.checked, ChainProblem.TAMPERED, link.seq,
                                 f"entry {link.seq} was changed after it was written")
-        prev_hash = stored_hash
-        expected_seq += 1
-        checked += 1
-    if head_seq is not None and head_seq >= expected_seq:
-        return ChainVerdict(False, checked, ChainProblem.MISSING, expected_seq,
-                            f"entries {expected_seq}..{head_seq} are missing from the end")
-    return ChainVerdict(True, checked)
+        return None
+
+    def finish(self, *, head_seq: int | None = None) -> ChainVerdict:
+        """The verdict once every page was fed; entries up to the head's seq must all have been seen."""
+        if self.failure is not None:
+            return self.failure
+        if head_seq is not None and head_seq >= self.expected_seq:
+            return ChainVerdict(False, self.checked, ChainProblem.MISSING, self.expected_seq,
+                                f"entries {self.expected_seq}..{head_seq} are missing from the end")
+        return ChainVerdict(True, self.checked)
+
+
+def verify_links(links: Iterable[tuple[ChainLink, str]], *, head_seq: int | None = None) -> ChainVerdict:
+    """Check (link, stored hash) pairs in seq order; name the first bad entry."""
+    verifier = ChainVerifier()
+    verifier.feed(links)
+    return verifier.finish(head_seq=head_seq)

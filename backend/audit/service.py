@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from backend.audit.chain import ChainLink, ChainVerdict, verify_links
+from backend.audit.chain import ChainLink, ChainVerdict, ChainVerifier
 from backend.audit.models import AuditChainHead, AuditEntry
 
 VERIFY_BATCH = 5000
@@ -31,19 +31,28 @@ LINK_COLUMNS = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor_kind, AuditEntry
                 AuditEntry.before, AuditEntry.after, AuditEntry.reason, AuditEntry.prev_hash)
 
 
-def _verify_streamed(session: Session, mine_id: uuid.UUID, head_seq: int | None) -> ChainVerdict:
-    """Stream plain rows (no ORM objects, constant memory) into the pure chain check."""
-    rows = session.execute(
-        select(*LINK_COLUMNS, AuditEntry.hash).where(AuditEntry.mine_id == mine_id).order_by(AuditEntry.seq)
-        .execution_options(yield_per=VERIFY_BATCH)
-    )
-    return verify_links(((ChainLink(*row[:-1]), row[-1]) for row in rows), head_seq=head_seq)
-
-
 async def verify_chain(*, session: AsyncSession, mine_id: uuid.UUID) -> ChainVerdict:
-    """Walk the mine's chain in batches and name the first tampered, reordered or missing entry."""
+    """Walk the mine's chain in pages and name the first tampered, reordered or missing entry.
+
+    Pages are read by seq (keyset) and hashed in a worker thread, so a long chain never holds up the
+    event loop that serves everyone else.
+    """
     head_seq = await session.scalar(select(AuditChainHead.seq).where(AuditChainHead.mine_id == mine_id))
-    return await session.run_sync(_verify_streamed, mine_id, head_seq)
+    verifier = ChainVerifier()
+    after_seq = 0
+    while True:
+        rows = (await session.execute(
+            select(*LINK_COLUMNS, AuditEntry.hash)
+            .where(AuditEntry.mine_id == mine_id, AuditEntry.seq > after_seq)
+            .order_by(AuditEntry.seq).limit(VERIFY_BATCH)
+        )).all()
+        if not rows:
+            break
+        page = [(ChainLink(*row[:-1]), row[-1]) for row in rows]
+        if await asyncio.to_thread(verifier.feed, page) is not None:
+            break
+        after_seq = page[-1][0].seq
+    return verifier.finish(head_seq=head_seq)
 
 
 async def mine_ids_with_chains(*, session: AsyncSession) -> Sequence[uuid.UUID]:

@@ -67,6 +67,7 @@ async def test_tampering_in_the_database_is_found_by_query_and_cli(client, make_
                                                                   monkeypatch) -> None:
     from tests.conftest import gql
 
+    monkeypatch.setattr(service, "VERIFY_BATCH", 2)  # the chain is read in several pages
     mine = await make_mine()
     async with platform.session_factory() as session:
         for n in range(4):
