@@ -21,18 +21,24 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from backend.accounts import resolvers as accounts
+from backend.alerts import resolvers as alerts
 from backend.audit import resolvers as audit
 from backend.config import Settings, get_settings
 from backend.graphql.errors import should_mask_error
 from backend.hazards import resolvers as hazards
 from backend.kpi import resolvers as kpi
 from backend.org import resolvers as org
+from backend.sensors import resolvers as sensors
 from backend.storage import resolvers as storage
+from backend.storage.types import BIG_INT, BigInt
 from backend.training import resolvers as training
+from backend.vision import resolvers as vision
 
-DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query, training.Query)
-DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation, training.Mutation)
-DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription,)
+DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query, training.Query,
+                                     alerts.Query, sensors.Query, vision.Query)
+DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation, training.Mutation,
+                                        alerts.Mutation, sensors.Mutation, vision.Mutation)
+DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription, alerts.Subscription)
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
@@ -91,7 +97,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ResolvePrincipal,
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: AWARE_DATETIME}),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: AWARE_DATETIME, BigInt: BIG_INT}),
         execution_context_class=SerialRootFields,
     )
 

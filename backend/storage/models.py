@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database.base import Base, IdMixin, utcnow
@@ -27,7 +27,7 @@ class UploadSlot(IdMixin, Base):
     kind: Mapped[UploadKind] = mapped_column(Enum(UploadKind, native_enum=False, length=16))
     key: Mapped[str] = mapped_column(String(300), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))
-    declared_size: Mapped[int]
+    declared_size: Mapped[int] = mapped_column(BigInteger)  # videos may pass 2 GiB
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     uploaded_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NewType
 
 import strawberry
+from graphql import GraphQLError
 
 from backend.graphql.errors import NotAllowed, ValidationFailed
 from backend.storage.models import UploadKind
 
 UploadKindType = strawberry.enum(UploadKind, name="UploadKind")
+
+
+def _parse_byte_count(value: object) -> int:
+    """A whole number of bytes (JSON may carry it as 3.0); GraphQL's Int stops at 2^31 - 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise GraphQLError(f"{value!r} is not a whole number of bytes")
+    return int(value)
+
+
+BigInt = NewType("BigInt", int)  # mapped to BIG_INT in the schema's scalar_map
+BIG_INT = strawberry.scalar(name="BigInt", serialize=int, parse_value=_parse_byte_count,
+                            description="A whole number that may pass 32 bits, such as a video's size in bytes.")
 
 
 @strawberry.type
@@ -32,7 +45,7 @@ class UploadTicket:
 class RequestUploadInput:
     kind: UploadKindType  # type: ignore[valid-type]
     content_type: str
-    size: int = strawberry.field(description="bytes; must not be exceeded by the upload")
+    size: BigInt = strawberry.field(description="bytes; must not be exceeded by the upload")  # type: ignore[valid-type]
 
 
 RequestUploadResult = Annotated[UploadTicket | NotAllowed | ValidationFailed,

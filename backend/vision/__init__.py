@@ -1,0 +1,1 @@
+"""Cameras, robots, danger zones, video analysis jobs and the events they raise."""

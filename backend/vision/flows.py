@@ -1,0 +1,506 @@
+"""Every vision change: checks, the change, its audit entry (and alerts and hazards) in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.models import Device
+from backend.accounts.roles import Principal
+from backend.audit.flows import record_audit
+from backend.config import Settings
+from backend.database.base import utcnow
+from backend.graphql.errors import InvalidTransitionError, NotFoundError, ValidationFailedError
+from backend.graphql.text import clean_text
+from backend.hazards import flows as hazard_flows
+from backend.hazards.rules import HazardSource
+from backend.org import service as org_service
+from backend.storage.base import ObjectStore
+from backend.storage.models import UploadKind
+from backend.storage.service import consume_upload, download_url
+from backend.vision import service
+from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
+from backend.vision.permissions import CanConfigureCameras, CanSubmitVideo, vision_worker
+from backend.vision.rules import (
+    CameraKind,
+    VisionJobState,
+    VisionPolicy,
+    ZoneCoords,
+    ZoneRule,
+    claimable,
+    dedupe_key,
+    frame_problem,
+    zone_problem,
+)
+
+logger = logging.getLogger(__name__)
+EVENT_NAMESPACE = uuid.UUID("3a8f2c71-6d0e-4f5b-9c2a-7e1d4b6a9f03")
+CODE_LENGTH = 64
+MAX_TEXT = 2000
+MAX_EVENTS_PER_REPORT = 200
+MIN_LEASE_SECONDS = 10
+
+
+def _text(value: str | None, field: str, *, required: bool = False, limit: int = 200) -> str | None:
+    return clean_text(value, field, required=required, limit=limit)
+
+
+def camera_snapshot(camera: Camera) -> dict[str, Any]:
+    return {"code": camera.code, "name": camera.name, "kind": camera.kind, "area_id": camera.area_id,
+            "stream_url": camera.stream_url, "frame": [camera.frame_width, camera.frame_height],
+            "device_id": camera.device_id, "is_active": camera.is_active}
+
+
+def zone_snapshot(zone: DangerZone) -> dict[str, Any]:
+    return {"camera_id": zone.camera_id, "name": zone.name, "rule": zone.rule, "coords": zone.coords,
+            "points": zone.points, "max_people": zone.max_people, "dwell_seconds": zone.dwell_seconds,
+            "detector_class": zone.detector_class, "open_hazard": zone.open_hazard, "is_active": zone.is_active}
+
+
+def job_snapshot(job: VisionJob) -> dict[str, Any]:
+    return {"state": job.state, "attempts": job.attempts, "worker_id": job.worker_id,
+            "failure_reason": job.failure_reason}
+
+
+async def _policy(session: AsyncSession, mine_id: uuid.UUID) -> VisionPolicy:
+    mine = await org_service.get_mine(session=session, mine_id=mine_id)
+    return VisionPolicy.of(mine.settings if mine else None)
+
+
+# --- cameras and zones ----------------------------------------------------------------------
+async def _device_in_mine(session: AsyncSession, actor: Principal, device_id: uuid.UUID | None) -> None:
+    if device_id is None:
+        return
+    device = await session.get(Device, device_id)
+    if device is None or device.mine_id != actor.mine_id:
+        raise ValidationFailedError("no such device in your mine", field="deviceId")
+
+
+def _stream_url(value: str | None) -> str | None:
+    url = _text(value, "streamUrl", limit=500)
+    if url and "://" not in url:
+        raise ValidationFailedError("streamUrl must be a URL such as rtsp://host/path", field="streamUrl")
+    return url
+
+
+async def register_camera(session: AsyncSession, *, actor: Principal, code: str, name: str, kind: CameraKind,
+                          area_id: uuid.UUID, stream_url: str | None, frame_width: int | None,
+                          frame_height: int | None, device_id: uuid.UUID | None) -> Camera:
+    """A camera or robot in an area of the caller's mine; codes are unique per mine."""
+    area = await org_service.get_area(session=session, area_id=area_id)
+    if area is None or area.mine_id != actor.mine_id:
+        raise ValidationFailedError("no such area in your mine", field="areaId")
+    CanConfigureCameras.check(actor, area_id)
+    code_text = _text(code, "code", required=True, limit=CODE_LENGTH) or ""
+    problem = frame_problem(frame_width, frame_height)
+    if problem:
+        raise ValidationFailedError(problem, field="frameWidth")
+    url = _stream_url(stream_url)
+    await _device_in_mine(session, actor, device_id)
+    await service.write_lock(session, actor.mine_id)
+    if await service.get_camera_by_code(session=session, mine_id=actor.mine_id, code=code_text) is not None:
+        raise ValidationFailedError(f"the code {code_text!r} is taken in this mine", field="code")
+    camera = Camera(mine_id=actor.mine_id, area_id=area_id, code=code_text,
+                    name=_text(name, "name", required=True) or "", kind=kind, stream_url=url,
+                    frame_width=frame_width, frame_height=frame_height, device_id=device_id)
+    session.add(camera)
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.camera_registered", subject_type="camera",
+                       subject_id=camera.id, after=camera_snapshot(camera))
+    return camera
+
+
+async def update_camera(session: AsyncSession, *, actor: Principal, camera_id: uuid.UUID, name: str | None,
+                        stream_url: str | None, device_id: uuid.UUID | None, active: bool | None) -> Camera:
+    """Rename, re-point the stream, bind a device or (de)activate; the frame size stays (zones depend on it)."""
+    camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=camera_id, mine_id=actor.mine_id)
+    CanConfigureCameras.check(actor, camera.area_id)
+    before = camera_snapshot(camera)
+    if name is not None:
+        camera.name = _text(name, "name", required=True) or camera.name
+    if stream_url is not None:
+        camera.stream_url = _stream_url(stream_url)
+    if device_id is not None:
+        await _device_in_mine(session, actor, device_id)
+        camera.device_id = device_id
+    if active is not None:
+        camera.is_active = active
+    camera.updated_at = utcnow()
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.camera_updated", subject_type="camera",
+                       subject_id=camera.id, before=before, after=camera_snapshot(camera))
+    return camera
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneData:
+    name: str
+    rule: ZoneRule
+    coords: ZoneCoords
+    points: Sequence[tuple[float, float]]
+    max_people: int | None = None
+    dwell_seconds: float | None = None
+    detector_class: str | None = None
+    open_hazard: bool | None = None
+
+
+async def define_zone(session: AsyncSession, *, actor: Principal, camera_id: uuid.UUID, data: ZoneData) -> DangerZone:
+    """A danger zone on a camera's view; the polygon and the rule's parameter are checked first."""
+    camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=camera_id, mine_id=actor.mine_id)
+    CanConfigureCameras.check(actor, camera.area_id)
+    name = _text(data.name, "name", required=True) or ""
+    problem = zone_problem(points=data.points, coords=data.coords, rule=data.rule, frame_width=camera.frame_width,
+                           frame_height=camera.frame_height, max_people=data.max_people,
+                           dwell_seconds=data.dwell_seconds, detector_class=data.detector_class)
+    if problem:
+        field_name, reason = problem
+        raise ValidationFailedError(f"zone {name!r}: {reason}", field=field_name)
+    rule = data.rule
+    zone = DangerZone(
+        mine_id=actor.mine_id, camera_id=camera.id, name=name, rule=rule, coords=data.coords,
+        points=[[float(x), float(y)] for x, y in data.points],
+        max_people=data.max_people if rule is ZoneRule.MAX_PEOPLE else None,
+        dwell_seconds=data.dwell_seconds if rule is ZoneRule.DWELL_LIMIT else None,
+        detector_class=_text(data.detector_class, "detectorClass", limit=64) if rule is ZoneRule.CLASS_PRESENT
+        else None,
+        open_hazard=data.open_hazard, created_by=actor.id)
+    session.add(zone)
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.zone_defined", subject_type="vision_zone",
+                       subject_id=zone.id, after=zone_snapshot(zone))
+    return zone
+
+
+async def retire_zone(session: AsyncSession, *, actor: Principal, zone_id: uuid.UUID) -> DangerZone:
+    """Stop watching a zone (it stays on record for the events it raised)."""
+    zone = await service.get_zone_in_mine_or_raise(session=session, zone_id=zone_id, mine_id=actor.mine_id)
+    camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=zone.camera_id,
+                                                       mine_id=actor.mine_id)
+    CanConfigureCameras.check(actor, camera.area_id)
+    if not zone.is_active:
+        raise InvalidTransitionError("this zone is already retired", current_state="RETIRED")
+    before = zone_snapshot(zone)
+    zone.is_active = False
+    zone.updated_at = utcnow()
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.zone_retired", subject_type="vision_zone",
+                       subject_id=zone.id, before=before, after=zone_snapshot(zone))
+    return zone
+
+
+# --- jobs -----------------------------------------------------------------------------------
+async def submit_video(session: AsyncSession, *, store: ObjectStore, actor: Principal, client_id: uuid.UUID,
+                       camera_id: uuid.UUID | None, robot_id: uuid.UUID | None, object_key: str,
+                       recorded_at: datetime) -> VisionJob:
+    """Queue an uploaded inspection video for analysis; the same clientId returns the first job."""
+    existing = await service.get_job(session=session, job_id=client_id)
+    if existing is not None:
+        if existing.submitted_by == actor.id and existing.mine_id == actor.mine_id:
+            return existing
+        raise ValidationFailedError("this client id is already used by another video", field="clientId")
+    if (camera_id is None) == (robot_id is None):
+        raise ValidationFailedError("name exactly one of cameraId and robotId", field="cameraId")
+    wanted = CameraKind.CAMERA if camera_id is not None else CameraKind.ROBOT
+    field_name = "cameraId" if camera_id is not None else "robotId"
+    try:
+        camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=camera_id or robot_id,
+                                                           mine_id=actor.mine_id)  # type: ignore[arg-type]
+    except NotFoundError as error:
+        raise ValidationFailedError(f"no such {wanted.value.lower()} in your mine", field=field_name) from error
+    if camera.kind is not wanted:
+        raise ValidationFailedError(f"{field_name} names a {camera.kind.value.lower()}", field=field_name)
+    if not camera.is_active:
+        raise ValidationFailedError(f"this {wanted.value.lower()} is not active", field=field_name)
+    await CanSubmitVideo.check(session, actor, camera.device_id)
+    if recorded_at > utcnow() + timedelta(minutes=5):
+        raise ValidationFailedError("recordedAt is in the future", field="recordedAt")
+    policy = await _policy(session, actor.mine_id)
+    slot = await consume_upload(session=session, store=store, actor=actor, key=object_key, kinds={UploadKind.VIDEO},
+                                used_by=str(client_id))
+    info = await store.stat(slot.key)
+    job = VisionJob(id=client_id, mine_id=actor.mine_id, camera_id=camera.id, area_id=camera.area_id,
+                    submitted_by=actor.id, video_key=slot.key, video_size=info.size, recorded_at=recorded_at,
+                    state=VisionJobState.QUEUED, max_attempts=policy.max_attempts)
+    session.add(job)
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.job_submitted", subject_type="vision_job",
+                       subject_id=job.id, after={**job_snapshot(job), "camera_id": camera.id,
+                                                 "video_key": slot.key, "recorded_at": recorded_at})
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    job: VisionJob
+    camera: Camera
+    zones: list[DangerZone]
+    policy: VisionPolicy
+    video_url: str
+
+
+def _lease(policy: VisionPolicy, lease_seconds: int) -> timedelta:
+    if lease_seconds < MIN_LEASE_SECONDS:
+        raise ValidationFailedError(f"leaseSeconds must be at least {MIN_LEASE_SECONDS}", field="leaseSeconds")
+    return timedelta(seconds=min(lease_seconds, policy.max_lease_seconds))
+
+
+def _worker_id(worker_id: str) -> str:
+    return _text(worker_id, "workerId", required=True, limit=100) or ""
+
+
+async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings, actor: Principal, worker_id: str,
+                lease_seconds: int) -> Claim | None:
+    """The oldest claimable job of the worker's mine, leased to this worker; None when the queue is empty.
+
+    A running job whose lease ran out is claimable again (its worker died); one that has used all its
+    attempts is failed instead. Concurrent claimers never get the same job.
+    """
+    await vision_worker(session, actor)
+    worker = _worker_id(worker_id)
+    policy = await _policy(session, actor.mine_id)
+    lease = _lease(policy, lease_seconds)
+    await service.write_lock(session, actor.mine_id)
+    while True:
+        now = utcnow()
+        job = await service.next_claimable(session=session, mine_id=actor.mine_id, now=now)
+        if job is None:
+            return None
+        if not claimable(job.state, job.lease_expires_at, now):  # pragma: no cover - the query says so
+            continue
+        before = job_snapshot(job)
+        if job.attempts >= job.max_attempts:
+            reason = (f"gave up after {job.attempts} attempts: the worker's lease ran out each time "
+                      f"(last worker {job.worker_id})")
+            if await service.take_job(session=session, job=job, values={
+                    "state": VisionJobState.FAILED, "failure_reason": reason, "finished_at": now,
+                    "lease_expires_at": None, "updated_at": now}):
+                await record_audit(session, actor=None, mine_id=job.mine_id, action="vision.job_failed",
+                                   subject_type="vision_job", subject_id=job.id, before=before,
+                                   after=job_snapshot(job), reason=reason)
+            continue
+        taken = await service.take_job(session=session, job=job, values={
+            "state": VisionJobState.RUNNING, "worker_id": worker, "attempts": job.attempts + 1,
+            "lease_expires_at": now + lease, "started_at": now, "progress": 0.0, "frames_analysed": 0,
+            "updated_at": now})
+        if not taken:
+            continue
+        await record_audit(session, actor=actor, action="vision.job_claimed", subject_type="vision_job",
+                           subject_id=job.id, before=before, after=job_snapshot(job))
+        camera = await session.get(Camera, job.camera_id)
+        assert camera is not None
+        (zones,) = await service.zones_by_camera(session, [camera.id])
+        minutes = max(60, int(lease.total_seconds() // 60) + 10)
+        url = await download_url(store=store, settings=settings, key=job.video_key, minutes=minutes)
+        return Claim(job=job, camera=camera, zones=zones, policy=policy, video_url=url)
+
+
+async def _running_job(session: AsyncSession, actor: Principal, job_id: uuid.UUID, worker_id: str) -> VisionJob:
+    """The job, locked, which must be running under this worker's lease."""
+    await vision_worker(session, actor)
+    job = await service.get_job_in_mine_or_raise(session=session, job_id=job_id, mine_id=actor.mine_id,
+                                                 for_update=True)
+    if job.state is not VisionJobState.RUNNING or job.worker_id != _worker_id(worker_id):
+        raise InvalidTransitionError("this job is not leased to this worker (its lease ran out or it finished)",
+                                     current_state=job.state.value)
+    return job
+
+
+async def _finishing(session: AsyncSession, actor: Principal, job_id: uuid.UUID, worker_id: str,
+                     final: VisionJobState) -> tuple[VisionJob, bool]:
+    """The job a worker finishes, and whether this worker already finished it that way (a retried call)."""
+    await vision_worker(session, actor)
+    job = await service.get_job_in_mine_or_raise(session=session, job_id=job_id, mine_id=actor.mine_id,
+                                                 for_update=True)
+    if job.state is final and job.worker_id == worker_id:
+        return job, True
+    return await _running_job(session, actor, job_id, worker_id), False
+
+
+async def report_progress(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, worker_id: str,
+                          progress: float, frames_analysed: int, lease_seconds: int) -> VisionJob:
+    """Progress from the worker; renews its lease (not audited: it changes no state)."""
+    job = await _running_job(session, actor, job_id, worker_id)
+    if not math.isfinite(progress) or not 0 <= progress <= 1:
+        raise ValidationFailedError("progress is a fraction from 0 to 1", field="progress")
+    if frames_analysed < 0:
+        raise ValidationFailedError("framesAnalysed cannot be negative", field="framesAnalysed")
+    policy = await _policy(session, actor.mine_id)
+    now = utcnow()
+    job.lease_expires_at = now + _lease(policy, lease_seconds)
+    job.progress = max(job.progress, progress)
+    job.frames_analysed = max(job.frames_analysed, frames_analysed)
+    job.updated_at = now
+    await session.flush()
+    return job
+
+
+async def complete(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, worker_id: str,
+                   summary: dict[str, Any] | None) -> VisionJob:
+    """The worker analysed the whole video; a retried completion returns the job unchanged."""
+    job, repeated = await _finishing(session, actor, job_id, worker_id, VisionJobState.DONE)
+    if repeated:
+        return job
+    before = job_snapshot(job)
+    now = utcnow()
+    job.state = VisionJobState.DONE
+    job.summary = summary if isinstance(summary, dict) else None
+    job.progress = 1.0
+    job.finished_at = job.updated_at = now
+    job.lease_expires_at = None
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.job_completed", subject_type="vision_job",
+                       subject_id=job.id, before=before, after={**job_snapshot(job), "summary": job.summary})
+    return job
+
+
+async def fail(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, worker_id: str, reason: str,
+               retry: bool) -> VisionJob:
+    """The worker could not analyse the video: failed with the reason, or queued again when retry is asked
+    and attempts are left. A retried failure returns the job unchanged."""
+    text = _text(reason, "reason", required=True, limit=MAX_TEXT) or ""
+    job, repeated = await _finishing(session, actor, job_id, worker_id, VisionJobState.FAILED)
+    if repeated:
+        return job
+    before = job_snapshot(job)
+    now = utcnow()
+    job.lease_expires_at = None
+    job.failure_reason = text
+    job.updated_at = now
+    if retry and job.attempts < job.max_attempts:
+        job.state = VisionJobState.QUEUED
+        action = "vision.job_requeued"
+    else:
+        job.state = VisionJobState.FAILED
+        job.finished_at = now
+        action = "vision.job_failed"
+    await session.flush()
+    await record_audit(session, actor=actor, action=action, subject_type="vision_job", subject_id=job.id,
+                       before=before, after=job_snapshot(job), reason=text)
+    return job
+
+
+# --- events ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EventData:
+    event_key: str
+    rule: ZoneRule
+    zone_id: uuid.UUID | None
+    track_id: int | None
+    video_time_s: float
+    confidence: float
+    snapshot_key: str | None
+    detail: str
+
+
+@dataclass
+class EventsOutcome:
+    events: list[VisionEventRecord] = field(default_factory=list)
+    created: int = 0
+    duplicates: int = 0
+    alerts_raised: int = 0
+    hazards_opened: int = 0
+
+
+def _check_event(event: EventData, zones: dict[uuid.UUID, DangerZone], index: int) -> None:
+    where = f"events[{index}]"
+    if not event.event_key.strip() or len(event.event_key) > 200:
+        raise ValidationFailedError(f"{where}: eventKey must be 1 to 200 characters", field="eventKey")
+    if event.zone_id is not None:
+        zone = zones.get(event.zone_id)
+        if zone is None:
+            raise ValidationFailedError(f"{where}: the zone is not one of this camera's", field="zoneId")
+        if zone.rule is not event.rule:
+            raise ValidationFailedError(f"{where}: zone {zone.name!r} watches {zone.rule.value}, not "
+                                        f"{event.rule.value}", field="rule")
+    if not math.isfinite(event.video_time_s) or event.video_time_s < 0:
+        raise ValidationFailedError(f"{where}: videoTimeS must be 0 or more seconds", field="videoTimeS")
+    if not math.isfinite(event.confidence) or not 0 <= event.confidence <= 1:
+        raise ValidationFailedError(f"{where}: confidence is a fraction from 0 to 1", field="confidence")
+    if len(event.detail) > MAX_TEXT:
+        raise ValidationFailedError(f"{where}: detail is longer than {MAX_TEXT} characters", field="detail")
+
+
+async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Principal, job_id: uuid.UUID,
+                        worker_id: str, events: Sequence[EventData]) -> EventsOutcome:
+    """Record the events a worker found; each new one raises an alert and, by the mine's policy, opens a
+    hazard. An event key already recorded for the job is skipped, so a retried report never duplicates."""
+    if len(events) > MAX_EVENTS_PER_REPORT:
+        raise ValidationFailedError(f"at most {MAX_EVENTS_PER_REPORT} events per report", field="events")
+    job = await _running_job(session, actor, job_id, worker_id)
+    camera = await session.get(Camera, job.camera_id)
+    assert camera is not None
+    zones = await service.all_zones_of(session=session, camera_id=camera.id)
+    for index, event in enumerate(events):
+        _check_event(event, zones, index)
+    policy = await _policy(session, job.mine_id)
+    known = await service.events_by_keys(session=session, job_id=job.id, keys=[e.event_key for e in events])
+    outcome = EventsOutcome()
+    for event in events:
+        if event.event_key in known:
+            outcome.duplicates += 1
+            outcome.events.append(known[event.event_key])
+            continue
+        record = await _record_event(session, store=store, actor=actor, job=job, event=event)
+        known[event.event_key] = record
+        outcome.created += 1
+        outcome.events.append(record)
+        zone = zones.get(event.zone_id) if event.zone_id else None
+        await _raise_alert(session, actor=actor, camera=camera, zone=zone, record=record, policy=policy)
+        outcome.alerts_raised += 1
+        if policy.opens_hazard(event.rule, zone.open_hazard if zone else None):
+            hazard = await hazard_flows.open_from_source(
+                session, actor=actor, mine_id=job.mine_id, area_id=camera.area_id, source=HazardSource.VISION,
+                source_ref=str(record.id), description=f"[{camera.code} {camera.name}] {record.detail}"[:MAX_TEXT])
+            record.hazard_id = hazard.id
+            outcome.hazards_opened += 1
+    if outcome.created:
+        job.updated_at = utcnow()
+        await session.flush()
+    return outcome
+
+
+async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Principal, job: VisionJob,
+                        event: EventData) -> VisionEventRecord:
+    record_id = uuid.uuid5(EVENT_NAMESPACE, f"{job.id}:{event.event_key}")
+    snapshot_key = None
+    if event.snapshot_key:
+        slot = await consume_upload(session=session, store=store, actor=actor, key=event.snapshot_key,
+                                    kinds={UploadKind.SNAPSHOT}, used_by=str(record_id))
+        snapshot_key = slot.key
+    detail = event.detail.strip() or f"{event.rule.value} in the video at {event.video_time_s:.1f} s"
+    record = VisionEventRecord(
+        id=record_id, mine_id=job.mine_id, job_id=job.id, camera_id=job.camera_id, zone_id=event.zone_id,
+        event_key=event.event_key, rule=event.rule, track_id=event.track_id,
+        video_time_s=round(event.video_time_s, 3), confidence=round(event.confidence, 4), detail=detail,
+        snapshot_key=snapshot_key, occurred_at=job.recorded_at + timedelta(seconds=event.video_time_s))
+    session.add(record)
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.event_recorded", subject_type="vision_event",
+                       subject_id=record.id, after={"job_id": job.id, "event_key": record.event_key,
+                                                    "rule": record.rule, "zone_id": record.zone_id,
+                                                    "track_id": record.track_id, "snapshot_key": snapshot_key})
+    return record
+
+
+async def _raise_alert(session: AsyncSession, *, actor: Principal, camera: Camera, zone: DangerZone | None,
+                       record: VisionEventRecord, policy: VisionPolicy) -> None:
+    from backend.alerts import flows as alert_flows
+    from backend.alerts.rules import AlertSeverity, AlertSource
+
+    where = zone.name if zone else camera.name
+    raised = await alert_flows.raise_alert(
+        session, actor=actor, mine_id=record.mine_id, source=AlertSource.VISION, source_ref=str(record.id),
+        severity=AlertSeverity(policy.severity_of(record.rule).value), area_id=camera.area_id,
+        title=f"{record.rule.value.replace('_', ' ').lower()}: {where} ({camera.code})"[:200],
+        detail=record.detail,
+        dedupe_key=dedupe_key(camera_id=camera.id, zone_id=record.zone_id, rule=record.rule, job_id=record.job_id,
+                              track=record.track_id if record.track_id is not None else record.event_key),
+        snapshot_key=record.snapshot_key, occurred_at=record.occurred_at)
+    record.alert_id = raised.alert.id
