@@ -20,6 +20,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(schema_app, name="schema")
+sensor_data_app = typer.Typer(help="Sensor history kept by the backend (the bridge itself is `minesafe sensors`).",
+                              no_args_is_help=True)
+app.add_typer(sensor_data_app, name="sensor-data")
 
 WORKER_APPS = {"sensors": "sensors.cli", "vision": "vision.cli"}
 for _name, _module in WORKER_APPS.items():
@@ -94,3 +97,21 @@ def schema_export() -> None:
 
     export_sdl()
     typer.echo(f"wrote {SDL_PATH}")
+
+
+@sensor_data_app.command("retain")
+def sensor_data_retain() -> None:
+    """Delete raw readings and hourly statistics past their retention (MINESAFE_SENSOR_*_RETENTION_DAYS)."""
+    from backend.platform import Platform
+    from backend.sensors.tasks import run_retention
+
+    async def run() -> None:
+        platform = Platform.from_settings(get_settings())
+        try:
+            result = await run_retention(platform)
+        finally:
+            await platform.close()
+        typer.echo(f"deleted {result.readings_deleted} raw readings, {result.stats_deleted} hourly statistics, "
+                   f"{result.batches_deleted} batch records")
+
+    asyncio.run(run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from backend.graphql.schema import build_schema
 from backend.http.body_limit import GraphQLBodyLimit
 from backend.metrics import record_request
 from backend.platform import Platform
+from backend.sensors.tasks import retention_loop
 from backend.storage.routes import router as storage_router
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             await ensure()
         logger.info("minesafe backend up (%s, store=%s, bus=%s)", settings.environment, settings.store,
                     settings.event_bus)
+        background = [asyncio.create_task(retention_loop(app.state.platform), name="sensor-retention")]
         yield
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if owned:
             await app.state.platform.close()
 
