@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.alerts.models import Alert
-from backend.alerts.rules import OPEN_STATES, AlertSeverity, AlertSource, AlertState, AlertVerdict
+from backend.alerts.rules import OPEN_STATES, AlertSeverity, AlertSource, AlertState
 from backend.database.locks import sqlite_write_lock
 from backend.graphql import cursors
 from backend.graphql.errors import NotFoundError, ValidationFailedError
@@ -150,16 +150,3 @@ async def alerts_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list
     found = {a.id: a for a in await session.scalars(select(Alert).where(Alert.id.in_(set(ids))))}
     return [found.get(i) for i in ids]
 
-
-async def verdict_counts(*, session: AsyncSession, mine_id: uuid.UUID, since: datetime | None,
-                         until: datetime | None, area_id: uuid.UUID | None) -> list[tuple[AlertSource, AlertVerdict |
-                                                                                           None, AlertState]]:
-    """(source, verdict, state) of each alert first raised in the period (for the warning-accuracy KPI)."""
-    query = select(Alert.source, Alert.verdict, Alert.state).where(Alert.mine_id == mine_id)
-    if since is not None:
-        query = query.where(Alert.first_raised_at >= since)
-    if until is not None:
-        query = query.where(Alert.first_raised_at < until)
-    if area_id is not None:
-        query = query.where(Alert.area_id == area_id)
-    return [(r.source, r.verdict, r.state) for r in await session.execute(query)]

@@ -1,1 +1,1 @@
-"""Quantified assessment (量化考核): hazard close-out, timeliness and overdue figures."""
+"""Quantified assessment (量化考核): hazard close-out, timeliness and overdue figures; warning accuracy."""

@@ -1,22 +1,35 @@
-"""hazardKpis for managers."""
+"""hazardKpis and alertKpis for managers."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
-from backend.accounts.roles import Role
+from backend.accounts.roles import Principal, Role
 from backend.database.base import utcnow
 from backend.graphql.context import Context
 from backend.graphql.errors import ClientError
 from backend.graphql.ids import parse_optional_id
 from backend.kpi import service
-from backend.kpi.rules import hazard_kpis
-from backend.kpi.types import GradeKpi, HazardKpiReport, TeamOverdue
+from backend.kpi.rules import alert_kpis, hazard_kpis
+from backend.kpi.types import AlertKpiReport, AlertVerdictKpi, GradeKpi, HazardKpiReport, TeamOverdue
 
 KPI_ROLES = (Role.AREA_MANAGER, Role.MINE_MANAGER, Role.SAFETY_OFFICER, Role.ADMIN)
+
+
+def _kpi_scope(ctx: Context, area_id: strawberry.ID | None) -> tuple[Principal, uuid.UUID | None]:
+    """The caller (a manager or safety officer) and the area the figures cover (an area manager: their own)."""
+    principal = ctx.person()
+    if not principal.has_any(*KPI_ROLES):
+        raise ClientError("KPIs are for managers and safety officers", "FORBIDDEN")
+    area = parse_optional_id(area_id, "areaId")
+    if Role.AREA_MANAGER in principal.roles and not principal.has_any(Role.MINE_MANAGER, Role.SAFETY_OFFICER,
+                                                                      Role.ADMIN):
+        area = principal.area_id  # an area manager sees their own area
+    return principal, area
 
 
 @strawberry.type
@@ -26,13 +39,7 @@ class Query:
                           reported_to: datetime | None = None, area_id: strawberry.ID | None = None
                           ) -> HazardKpiReport:
         ctx = info.context
-        principal = ctx.person()
-        if not principal.has_any(*KPI_ROLES):
-            raise ClientError("KPIs are for managers and safety officers", "FORBIDDEN")
-        area = parse_optional_id(area_id, "areaId")
-        if Role.AREA_MANAGER in principal.roles and not principal.has_any(Role.MINE_MANAGER, Role.SAFETY_OFFICER,
-                                                                          Role.ADMIN):
-            area = principal.area_id  # an area manager sees their own area
+        principal, area = _kpi_scope(ctx, area_id)
         facts = await service.hazard_facts(session=ctx.session, mine_id=principal.mine_id,
                                            reported_from=reported_from, reported_to=reported_to, area_id=area)
         kpis = hazard_kpis(facts, utcnow())
@@ -41,3 +48,16 @@ class Query:
             overdue_by_team=[TeamOverdue(team_id=strawberry.ID(t) if t else None, overdue=n)
                              for t, n in sorted(kpis.overdue_by_team.items(), key=lambda item: -item[1])],
         )
+
+    @strawberry.field(description="Warning accuracy: alerts confirmed ÷ (confirmed + false alarm), overall and by "
+                                  "source, for alerts first raised in the period.")
+    async def alert_kpis(self, info: Info[Context, None], raised_from: datetime | None = None,
+                         raised_to: datetime | None = None, area_id: strawberry.ID | None = None) -> AlertKpiReport:
+        ctx = info.context
+        principal, area = _kpi_scope(ctx, area_id)
+        facts = await service.alert_facts(session=ctx.session, mine_id=principal.mine_id, raised_from=raised_from,
+                                          raised_to=raised_to, area_id=area)
+        kpis = alert_kpis(facts)
+        return AlertKpiReport(overall=AlertVerdictKpi.from_figures(None, kpis.overall),
+                              by_source=[AlertVerdictKpi.from_figures(source, figures)
+                                         for source, figures in sorted(kpis.by_source.items())])

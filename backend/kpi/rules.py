@@ -1,4 +1,4 @@
-"""Pure KPI arithmetic over plain hazard facts."""
+"""Pure KPI arithmetic over plain hazard and alert facts."""
 
 from __future__ import annotations
 
@@ -76,3 +76,39 @@ def hazard_kpis(facts: Iterable[HazardFact], now: datetime) -> HazardKpis:
                 figures.overdue += 1
                 overdue_by_team[fact.team_id] += 1
     return HazardKpis(by_grade=dict(by_grade), overdue_by_team=dict(overdue_by_team))
+
+
+@dataclass
+class VerdictFigures:
+    """Warning accuracy (预警准确率): confirmed ÷ (confirmed + false alarm); unjudged alerts count in neither."""
+
+    raised: int = 0
+    confirmed: int = 0
+    false_alarms: int = 0
+
+    @property
+    def unjudged(self) -> int:
+        return self.raised - self.confirmed - self.false_alarms
+
+    @property
+    def warning_accuracy(self) -> float | None:
+        judged = self.confirmed + self.false_alarms
+        return self.confirmed / judged if judged else None
+
+
+@dataclass
+class AlertKpis:
+    overall: VerdictFigures
+    by_source: dict[str, VerdictFigures]
+
+
+def alert_kpis(facts: Iterable[tuple[str, str | None]]) -> AlertKpis:
+    """From (source, verdict) pairs, verdict CONFIRMED, FALSE_ALARM or None (not judged)."""
+    overall = VerdictFigures()
+    by_source: dict[str, VerdictFigures] = defaultdict(VerdictFigures)
+    for source, verdict in facts:
+        for figures in (overall, by_source[source]):
+            figures.raised += 1
+            figures.confirmed += verdict == "CONFIRMED"
+            figures.false_alarms += verdict == "FALSE_ALARM"
+    return AlertKpis(overall=overall, by_source=dict(by_source))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.alerts.models import Alert
 from backend.hazards.models import Hazard
 from backend.kpi.rules import HazardFact
 
@@ -27,3 +28,16 @@ async def hazard_facts(*, session: AsyncSession, mine_id: uuid.UUID, reported_fr
     return [HazardFact(state=r.state, grade=r.grade.value if r.grade else None,
                        team_id=str(r.team_id) if r.team_id else None, created_at=r.created_at,
                        deadline=r.deadline, closed_at=r.closed_at) for r in rows]
+
+
+async def alert_facts(*, session: AsyncSession, mine_id: uuid.UUID, raised_from: datetime | None,
+                      raised_to: datetime | None, area_id: uuid.UUID | None = None) -> list[tuple[str, str | None]]:
+    """(source, verdict) of each alert first raised in the period."""
+    query = select(Alert.source, Alert.verdict).where(Alert.mine_id == mine_id)
+    if raised_from is not None:
+        query = query.where(Alert.first_raised_at >= raised_from)
+    if raised_to is not None:
+        query = query.where(Alert.first_raised_at < raised_to)
+    if area_id is not None:
+        query = query.where(Alert.area_id == area_id)
+    return [(r.source.value, r.verdict.value if r.verdict else None) for r in await session.execute(query)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from backend.kpi.rules import GradeFigures
+from backend.kpi.rules import GradeFigures, VerdictFigures
 
 
 @strawberry.type
@@ -35,3 +35,26 @@ class TeamOverdue:
 class HazardKpiReport:
     by_grade: list[GradeKpi]
     overdue_by_team: list[TeamOverdue]
+
+
+@strawberry.type
+class AlertVerdictKpi:
+    source: str | None = strawberry.field(description="SENSOR, VISION, HAZARD_OVERDUE, MANUAL; null: all sources")
+    raised: int
+    confirmed: int
+    false_alarms: int
+    unjudged: int
+    warning_accuracy: float | None = strawberry.field(
+        description="confirmed ÷ (confirmed + false alarm); null when no alert was judged")
+
+    @classmethod
+    def from_figures(cls, source: str | None, figures: VerdictFigures) -> AlertVerdictKpi:
+        return cls(source=source, raised=figures.raised, confirmed=figures.confirmed,
+                   false_alarms=figures.false_alarms, unjudged=figures.unjudged,
+                   warning_accuracy=figures.warning_accuracy)
+
+
+@strawberry.type
+class AlertKpiReport:
+    overall: AlertVerdictKpi
+    by_source: list[AlertVerdictKpi]
