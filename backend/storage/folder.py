@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
 from backend.storage.base import ObjectInfo, ObjectNotFound, ObjectStore, PresignedUpload
 
 CONTENT_TYPE_SUFFIX = ".content-type"
+
+
+class UploadClaimLost(Exception):
+    """Another upload to the same one-shot URL finished first."""
 
 
 class FolderObjectStore(ObjectStore):
@@ -32,17 +37,22 @@ class FolderObjectStore(ObjectStore):
     def _write(self, key: str, data: bytes, content_type: str) -> None:
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
         partial.write_bytes(data)
         os.replace(partial, path)
         path.with_name(path.name + CONTENT_TYPE_SUFFIX).write_text(content_type)
 
-    async def write_stream(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str,
-                           max_bytes: int) -> int:
-        """Write a streamed upload atomically; raises ValueError past max_bytes."""
+    async def write_stream(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str, max_bytes: int,
+                           claim: Callable[[], Awaitable[bool]] | None = None) -> int:
+        """Write a streamed upload atomically; raises ValueError past max_bytes.
+
+        Each writer has its own partial file. With ``claim``, the upload becomes the object only if
+        ``claim()`` says True once every byte is on disk (a one-shot URL used twice at once keeps one
+        upload; the other gets UploadClaimLost).
+        """
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
         written = 0
         try:
             with partial.open("wb") as file:
@@ -51,6 +61,8 @@ class FolderObjectStore(ObjectStore):
                     if written > max_bytes:
                         raise ValueError(f"upload is larger than the declared {max_bytes} bytes")
                     await asyncio.to_thread(file.write, chunk)
+            if claim is not None and not await claim():
+                raise UploadClaimLost(key)
             os.replace(partial, path)
             path.with_name(path.name + CONTENT_TYPE_SUFFIX).write_text(content_type)
         finally:

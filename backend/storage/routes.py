@@ -7,11 +7,16 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from backend.database.base import utcnow
 from backend.platform import Platform
 from backend.storage.base import ObjectNotFound
-from backend.storage.folder import FolderObjectStore
-from backend.storage.service import DOWNLOAD_PURPOSE, UploadRefused, read_token, slot_for_upload_token
+from backend.storage.folder import FolderObjectStore, UploadClaimLost
+from backend.storage.service import (
+    DOWNLOAD_PURPOSE,
+    UploadRefused,
+    claim_upload_slot,
+    read_token,
+    slot_for_upload_token,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -36,17 +41,25 @@ async def put_upload(token: str, request: Request) -> JSONResponse:
             length = request.headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > slot.declared_size):
                 raise UploadRefused(f"body is larger than the declared {slot.declared_size} bytes", 413)
+            slot_id, key, declared_size = slot.id, slot.key, slot.declared_size
+            await session.rollback()  # no row lock is held while the bytes stream in
+
+            async def claim() -> bool:
+                won = await claim_upload_slot(session=session, slot_id=slot_id)
+                await session.commit()
+                return won
+
             try:
-                size = await store.write_stream(slot.key, request.stream(), content_type=slot.content_type,
-                                                max_bytes=slot.declared_size)
+                size = await store.write_stream(key, request.stream(), content_type=content_type,
+                                                max_bytes=declared_size, claim=claim)
             except ValueError as error:
                 raise UploadRefused(str(error), 413) from error
+            except UploadClaimLost as error:
+                raise UploadRefused("this upload link was already used; request a new one", 410) from error
         except UploadRefused as error:
             return _refusal(error)
-        slot.uploaded_at = utcnow()
-        await session.commit()
-    logger.info("stored %s (%s bytes)", slot.key, size)
-    return JSONResponse({"key": slot.key, "size": size})
+    logger.info("stored %s (%s bytes)", key, size)
+    return JSONResponse({"key": key, "size": size})
 
 
 @router.get("/objects/{token}", response_model=None)

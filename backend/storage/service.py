@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.roles import Principal
@@ -111,6 +111,15 @@ async def slot_for_upload_token(*, session: AsyncSession, settings: Settings, to
     if slot.expires_at <= utcnow():
         raise UploadRefused("this upload link has expired; request a new one", 410)
     return slot
+
+
+async def claim_upload_slot(*, session: AsyncSession, slot_id: uuid.UUID) -> bool:
+    """Mark a slot uploaded if nothing was uploaded to it yet (one conditional UPDATE); True for the winner."""
+    result = await session.execute(
+        update(UploadSlot).where(UploadSlot.id == slot_id, UploadSlot.uploaded_at.is_(None),
+                                 UploadSlot.consumed_at.is_(None)).values(uploaded_at=utcnow())
+    )
+    return result.rowcount == 1
 
 
 def download_url_token(settings: Settings, key: str, minutes: int = 60) -> tuple[str, datetime]:

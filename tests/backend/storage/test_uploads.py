@@ -227,3 +227,32 @@ async def test_one_key_in_two_concurrent_reports_is_attached_once(client, make_m
     assert kinds == ["Hazard", "ValidationFailed", "ValidationFailed"], answers
     listed = await gql(client, "{ hazards(first: 10) { edges { node { id } } } }", token=token)
     assert len(listed["hazards"]["edges"]) == 1
+
+
+async def test_two_puts_to_one_upload_url_at_once_store_one_upload(client, make_mine, platform) -> None:
+    """Both stream at the same time; exactly one becomes the object, the other is told the link was used."""
+    import asyncio
+
+    mine = await make_mine()
+    first_bytes = jpeg_bytes()
+    second_bytes = bytes(reversed(first_bytes))
+    ticket, headers = await ticket_for(client, mine.token("miner"), first_bytes)
+    both_streaming = asyncio.Barrier(2)
+
+    async def put(data: bytes):  # type: ignore[no-untyped-def]
+        async def chunks():  # type: ignore[no-untyped-def]
+            half = len(data) // 2
+            yield data[:half]
+            await both_streaming.wait()  # neither finishes before the other has started
+            yield data[half:]
+
+        return await client.put(ticket["url"], content=chunks(), headers=headers)
+
+    responses = await asyncio.gather(put(first_bytes), put(second_bytes))
+    assert sorted(r.status_code for r in responses) == [200, 410]
+    winner = first_bytes if responses[0].status_code == 200 else second_bytes
+    assert await platform.store.get(ticket["key"]) == winner
+    loser = next(r for r in responses if r.status_code == 410)
+    assert "already used" in loser.json()["error"]
+    leftovers = [p.name for p in platform.store.path_for(ticket["key"]).parent.iterdir() if p.name.endswith(".part")]
+    assert leftovers == []
