@@ -20,6 +20,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(schema_app, name="schema")
+alerts_app = typer.Typer(help="Shared alerts.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 sensor_data_app = typer.Typer(help="Sensor history kept by the backend (the bridge itself is `minesafe sensors`).",
                               no_args_is_help=True)
 app.add_typer(sensor_data_app, name="sensor-data")
@@ -115,3 +117,21 @@ def sensor_data_retain() -> None:
                    f"{result.batches_deleted} batch records")
 
     asyncio.run(run())
+
+
+@alerts_app.command("escalate")
+def alerts_escalate(now: str | None = typer.Option(None, help="ISO 8601 time with zone, instead of the clock")) -> None:
+    """Sweep once: escalate unacknowledged alerts, raise and resolve overdue-hazard alerts."""
+    from datetime import datetime
+
+    from backend.alerts.tasks import sweep_from_cli
+
+    try:
+        at = datetime.fromisoformat(now) if now else None
+    except ValueError as error:
+        raise typer.BadParameter(f"--now {now!r} is not an ISO 8601 time") from error
+    if at is not None and at.tzinfo is None:
+        raise typer.BadParameter("--now needs a time zone, e.g. 2026-12-01T08:00:00Z")
+    report = asyncio.run(sweep_from_cli(get_settings(), now=at))
+    typer.echo(f"escalated {report.escalated}; overdue-hazard alerts raised {report.overdue_raised}, "
+               f"resolved {report.overdue_resolved}")

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     sensor_series_raw_limit: int = 50_000
     sensor_series_max_points: int = 5_000
 
+    # alerts: how often the sweep escalates unacknowledged alerts and raises overdue-hazard alerts (0: off);
+    # the escalation minutes themselves are per mine (Mine.settings "alert_escalation_minutes", see alerts/rules.py)
+    alerts_sweep_interval_seconds: float = Field(default=30.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":

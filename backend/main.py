@@ -14,6 +14,7 @@ from sqlalchemy import text
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from backend.alerts.tasks import sweep_loop
 from backend.config import Settings, get_settings
 from backend.graphql.context import get_context
 from backend.graphql.schema import build_schema
@@ -39,7 +40,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             await ensure()
         logger.info("minesafe backend up (%s, store=%s, bus=%s)", settings.environment, settings.store,
                     settings.event_bus)
-        background = [asyncio.create_task(retention_loop(app.state.platform), name="sensor-retention")]
+        background = [asyncio.create_task(retention_loop(app.state.platform), name="sensor-retention"),
+                      asyncio.create_task(sweep_loop(app.state.platform), name="alerts-sweep")]
         yield
         for task in background:
             task.cancel()
