@@ -34,7 +34,8 @@ DEMO_MINE_CODE = "DEMO"
 DEMO_PASSWORD = "minesafe-demo"
 DEVICES_FILE = Path("var/demo-devices.json")
 # Other domains add "module:function" here; each gets (session, platform, demo) and may add demo data.
-DEMO_EXTENSIONS: list[str] = ["backend.training.demo:seed_training", "backend.sensors.demo:seed_sensors"]
+DEMO_EXTENSIONS: list[str] = ["backend.training.demo:seed_training", "backend.sensors.demo:seed_sensors",
+                              "backend.alerts.demo:seed_alerts"]
 
 AREAS = [
     ("15201 综采工作面 Longwall face", AreaKind.WORKING_FACE),

@@ -223,3 +223,31 @@ async def test_a_mine_wide_alert_cannot_open_a_hazard_and_a_resolved_one_cannot_
         with pytest.raises(InvalidTransitionError):
             await flows.acknowledge(session, actor=mine.principal("mine_manager"), alert_id=mine_wide.id,
                                     verdict=AlertVerdict.CONFIRMED, note=None)
+
+
+async def test_seed_demo_adds_alerts_in_every_situation(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from backend.config import Settings
+    from backend.database.migrate import upgrade
+    from backend.platform import Platform
+    from backend.seed import DEMO_EXTENSIONS, seed_demo_mine
+    from tests.conftest import TEST_SECRET
+
+    assert "backend.alerts.demo:seed_alerts" in DEMO_EXTENSIONS
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(environment="test", secret_key=TEST_SECRET, database_url=url, store_folder=tmp_path / "o")
+    await seed_demo_mine(settings)
+    platform = Platform.from_settings(settings)
+    try:
+        async with platform.session_factory() as session:
+            alerts = (await session.scalars(select(Alert).where(Alert.dedupe_key.like("demo:%")))).all()
+            manual = (await session.scalars(select(Alert).where(Alert.source == AlertSource.MANUAL))).all()
+            snapshot = next(a.snapshot_key for a in alerts if a.snapshot_key)
+            assert await platform.store.get(snapshot, max_bytes=10_000_000)
+    finally:
+        await platform.close()
+    states = sorted((a.state.value, a.verdict.value if a.verdict else None, a.escalation_level) for a in alerts)
+    assert ("ACKNOWLEDGED", "CONFIRMED", 0) in states and ("ACKNOWLEDGED", "FALSE_ALARM", 0) in states
+    assert ("RESOLVED", None, 0) in states and ("RAISED", None, 0) in states and ("RAISED", None, 1) in states
+    assert len(manual) == 1
