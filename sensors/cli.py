@@ -40,6 +40,7 @@ def bridge(
     from sensors.demo import demo_config
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per forwarded batch
     if token is None and TOKEN_FILE.exists():
         token = TOKEN_FILE.read_text().strip()
     host, port, embedded = _broker_address(embedded_port)
