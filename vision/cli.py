@@ -1,4 +1,4 @@
-"""`minesafe vision …`: analyze one file, watch a live stream. Heavy imports happen inside commands."""
+"""`minesafe vision …`: analyze a file, watch a stream, work the job queue. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
@@ -118,6 +118,52 @@ def watch(
     except VideoError as exc:
         typer.echo(f"cannot watch {source}: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="stop when the queue is empty")] = False,
+    max_jobs: Annotated[int, typer.Option(help="stop after this many jobs (0: never)")] = 0,
+    api_url: Annotated[str | None, typer.Option(help="the backend's GraphQL URL")] = None,
+    token_file: Annotated[Path | None, typer.Option(help="file holding the vision-worker device token")] = None,
+    worker_id: Annotated[str | None, typer.Option(help="this worker's name in job leases")] = None,
+    sample_fps: Annotated[float | None, typer.Option(help="override the mine's sampling rate")] = None,
+) -> None:
+    """Claim analysis jobs from the backend and run them until stopped (SIGTERM/SIGINT stop gracefully)."""
+    import signal
+
+    from vision.config import get_vision_settings
+    from vision.worker import VisionWorker
+
+    settings = get_vision_settings()
+    updates: dict[str, object] = {}
+    if api_url:
+        updates["api_url"] = api_url
+    if token_file is not None:
+        updates["device_token"] = token_file.read_text().strip()
+    if worker_id:
+        updates["worker_id"] = worker_id
+    settings = settings.model_copy(update=updates)
+    if not settings.device_token:
+        typer.echo("no device token: set MINESAFE_VISION_DEVICE_TOKEN or pass --token-file", err=True)
+        raise typer.Exit(2)
+    runner = VisionWorker(settings, sample_fps=sample_fps)
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("signal %s: stopping after handing the current job back", signum)
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        stats = runner.run(once=once, max_jobs=max_jobs)
+    finally:
+        runner.client.close()
+    typer.echo(f"{len(stats.outcomes)} jobs: {stats.count('DONE')} done, {stats.count('FAILED')} failed, "
+               f"{stats.count('REQUEUED')} handed back, {stats.count('ABANDONED')} abandoned")
+    if stats.refused:
+        typer.echo(f"the backend refused this vision worker: {stats.refused}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

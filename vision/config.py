@@ -21,6 +21,9 @@ class VisionSettings(BaseSettings):
     http_timeout_seconds: float = Field(default=60.0, gt=0)
     lease_seconds: int = Field(default=120, ge=10, description="lease asked for when claiming a job")
     progress_every_seconds: float = Field(default=5.0, gt=0)
+    retry_seconds: float = Field(default=120.0, gt=0, description="how long one call is retried on transient errors")
+    max_download_bytes: int = Field(default=2 * 1024**3, gt=0, description="a larger video is refused")
+    worker_id: str = Field(default="", description="defaults to host-pid-random")
 
     # models
     cache_dir: Path = Path("var/models")

@@ -1,0 +1,226 @@
+"""The worker's GraphQL client: claim, renew leases, upload snapshots, report events. Never imports backend code."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from vision.messages import CoordSpace, RuleKind, VisionEvent, ZoneSpec
+
+logger = logging.getLogger(__name__)
+
+_ERRORS = "... on NotAllowed { message } ... on NotFound { message } ... on ValidationFailed { message field }"
+_JOB = "__typename ... on VisionJob { id state } ... on InvalidTransition { message currentState } " + _ERRORS
+
+CLAIM = """
+mutation ClaimVisionJob($input: ClaimVisionJobInput!) {
+  claimVisionJob(input: $input) {
+    __typename
+    ... on VisionJobClaim {
+      videoUrl sampleFps model classRules openHazardRules leaseExpiresAt attempt
+      job { id videoSize recordedAt }
+      camera { id code frameWidth frameHeight }
+      zones { id name rule coords points { x y } maxPeople dwellSeconds detectorClass openHazard }
+    }
+    ... on NoVisionJob { message }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}"""
+PROGRESS = """mutation Progress($input: VisionJobProgressInput!) {
+  reportVisionJobProgress(input: $input) { """ + _JOB + " } }"
+COMPLETE = """mutation Complete($input: CompleteVisionJobInput!) {
+  completeVisionJob(input: $input) { """ + _JOB + " } }"
+FAIL = """mutation Fail($input: FailVisionJobInput!) {
+  failVisionJob(input: $input) { """ + _JOB + " } }"
+REQUEST_UPLOAD = """mutation RequestUpload($input: RequestUploadInput!) {
+  requestUpload(input: $input) { __typename ... on UploadTicket { key url method headers { name value } }
+    ... on NotAllowed { message } ... on ValidationFailed { message field } } }"""
+REPORT_EVENTS = """mutation ReportVisionEvents($input: ReportVisionEventsInput!) {
+  reportVisionEvents(input: $input) {
+    __typename
+    ... on VisionEventsAccepted { created duplicates alertsRaised hazardsOpened }
+    ... on InvalidTransition { message currentState }
+    """ + _ERRORS + " } }"
+
+
+class BackendError(Exception):
+    """Base of the client's errors."""
+
+
+class TransientError(BackendError):
+    """The backend or the object store could not be reached, or answered 5xx: try again later."""
+
+
+class AuthError(BackendError):
+    """The token was refused or is of the wrong device kind; retrying will not help."""
+
+
+class RejectedError(BackendError):
+    """The backend refused the request for good (validation, missing record)."""
+
+
+class LeaseLost(BackendError):
+    """The job is no longer leased to this worker (the lease ran out and another took it, or it finished)."""
+
+
+class DownloadError(BackendError):
+    """The video could not be fetched for good (expired link, missing object, over the size cap)."""
+
+
+class JobClaim(BaseModel):
+    """One leased job with everything the analysis needs."""
+
+    job_id: str
+    video_url: str
+    video_size: int
+    recorded_at: datetime
+    camera_code: str
+    zones: list[ZoneSpec]
+    sample_fps: float
+    model: str | None
+    class_rules: dict[str, str]
+    lease_expires_at: datetime
+    attempt: int
+
+
+def zone_specs(raw: list[dict[str, Any]], frame: tuple[int | None, int | None],
+               open_hazard_rules: list[str]) -> list[ZoneSpec]:
+    """The claim's zones as the rule engine's ZoneSpecs (pixel zones in the camera's frame size)."""
+    width, height = frame
+    specs = []
+    for zone in raw:
+        rule = RuleKind(zone["rule"])
+        open_hazard = zone.get("openHazard")
+        specs.append(ZoneSpec(
+            id=zone["id"], name=zone["name"], kind=rule, coords=CoordSpace(zone["coords"]),
+            polygon=[(p["x"], p["y"]) for p in zone["points"]], view_width=width, view_height=height,
+            max_people=zone.get("maxPeople"), dwell_seconds=zone.get("dwellSeconds"),
+            detector_class=zone.get("detectorClass"),
+            open_hazard=open_hazard if open_hazard is not None else rule.value in open_hazard_rules))
+    return specs
+
+
+def event_input(event: VisionEvent) -> dict[str, Any]:
+    return {"eventKey": event.key, "rule": event.kind.value, "zoneId": event.zone_id, "trackId": event.track_id,
+            "videoTimeS": event.time_s, "confidence": min(max(event.confidence, 0.0), 1.0),
+            "snapshotKey": event.snapshot_key, "detail": event.detail}
+
+
+class VisionClient:
+    """Synchronous GraphQL-over-HTTP client with the worker's device token."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0) -> None:
+        self.endpoint = url if url.rstrip("/").endswith("/graphql") else url.rstrip("/") + "/graphql"
+        self._http = httpx.Client(headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=timeout)
+        self._plain = httpx.Client(timeout=timeout)  # object-store URLs carry their own signature
+
+    def close(self) -> None:
+        self._http.close()
+        self._plain.close()
+
+    def _field(self, query: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """The named root field of the answer; transport trouble and 5xx are transient."""
+        try:
+            response = self._http.post(self.endpoint, json={"query": query, "variables": variables})
+        except httpx.HTTPError as error:
+            raise TransientError(f"{type(error).__name__}: {error}") from error
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(f"backend answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise TransientError(f"backend answered non-JSON ({response.status_code})") from error
+        for error in body.get("errors") or []:
+            code = (error.get("extensions") or {}).get("code")
+            if code in ("UNAUTHENTICATED", "FORBIDDEN"):
+                raise AuthError(error.get("message", code))
+            if code == "BAD_USER_INPUT" or response.status_code >= 400:
+                raise RejectedError(error.get("message", "rejected"))
+            raise TransientError(error.get("message", "error"))
+        return body["data"][name]
+
+    @staticmethod
+    def _check(result: dict[str, Any], wanted: str) -> dict[str, Any]:
+        typename = result["__typename"]
+        if typename == wanted:
+            return result
+        if typename == "NotAllowed":
+            raise AuthError(result["message"])
+        if typename == "InvalidTransition":
+            raise LeaseLost(result["message"])
+        raise RejectedError(f"{typename}: {result.get('message')}")
+
+    def claim(self, worker_id: str, lease_seconds: int) -> JobClaim | None:
+        result = self._field(CLAIM, "claimVisionJob", {"input": {"workerId": worker_id, "leaseSeconds": lease_seconds}})
+        if result["__typename"] == "NoVisionJob":
+            return None
+        claim = self._check(result, "VisionJobClaim")
+        camera = claim["camera"]
+        return JobClaim(
+            job_id=claim["job"]["id"], video_url=claim["videoUrl"], video_size=int(claim["job"]["videoSize"]),
+            recorded_at=claim["job"]["recordedAt"], camera_code=camera["code"],
+            zones=zone_specs(claim["zones"], (camera["frameWidth"], camera["frameHeight"]),
+                             claim["openHazardRules"]),
+            sample_fps=claim["sampleFps"], model=claim["model"], class_rules=claim["classRules"] or {},
+            lease_expires_at=claim["leaseExpiresAt"], attempt=claim["attempt"])
+
+    def progress(self, job_id: str, worker_id: str, *, progress: float, frames: int, lease_seconds: int) -> None:
+        self._check(self._field(PROGRESS, "reportVisionJobProgress", {"input": {
+            "jobId": job_id, "workerId": worker_id, "progress": min(max(progress, 0.0), 1.0),
+            "framesAnalysed": frames, "leaseSeconds": lease_seconds}}), "VisionJob")
+
+    def complete(self, job_id: str, worker_id: str, summary: dict[str, Any]) -> None:
+        self._check(self._field(COMPLETE, "completeVisionJob", {"input": {
+            "jobId": job_id, "workerId": worker_id, "summary": summary}}), "VisionJob")
+
+    def fail(self, job_id: str, worker_id: str, reason: str, *, retry: bool = False) -> None:
+        self._check(self._field(FAIL, "failVisionJob", {"input": {
+            "jobId": job_id, "workerId": worker_id, "reason": reason[:2000], "retry": retry}}), "VisionJob")
+
+    def report_events(self, job_id: str, worker_id: str, events: list[VisionEvent]) -> dict[str, Any]:
+        return self._check(self._field(REPORT_EVENTS, "reportVisionEvents", {"input": {
+            "jobId": job_id, "workerId": worker_id, "events": [event_input(e) for e in events]}}),
+            "VisionEventsAccepted")
+
+    def upload_snapshot(self, jpeg: bytes) -> str:
+        """requestUpload(SNAPSHOT) then PUT the JPEG; returns the object key."""
+        ticket = self._check(self._field(REQUEST_UPLOAD, "requestUpload", {"input": {
+            "kind": "SNAPSHOT", "contentType": "image/jpeg", "size": len(jpeg)}}), "UploadTicket")
+        headers = {h["name"]: h["value"] for h in ticket["headers"]}
+        try:
+            response = self._plain.request(ticket["method"], ticket["url"], content=jpeg, headers=headers)
+        except httpx.HTTPError as error:
+            raise TransientError(f"snapshot upload: {type(error).__name__}: {error}") from error
+        if response.status_code >= 500:
+            raise TransientError(f"snapshot upload answered {response.status_code}")
+        if response.status_code >= 400:
+            raise RejectedError(f"snapshot upload answered {response.status_code}: {response.text[:200]}")
+        return str(ticket["key"])
+
+    def download(self, url: str, target: Path, *, max_bytes: int) -> int:
+        """Stream the video to `target`; more than max_bytes is refused. Returns the bytes written."""
+        written = 0
+        try:
+            with self._plain.stream("GET", url) as response:
+                if response.status_code >= 500:
+                    raise TransientError(f"video download answered {response.status_code}")
+                if response.status_code >= 400:
+                    raise DownloadError(f"DOWNLOAD_FAILED: the object store answered {response.status_code}")
+                length = response.headers.get("content-length")
+                if length and length.isdigit() and int(length) > max_bytes:
+                    raise DownloadError(f"DOWNLOAD_TOO_LARGE: {length} bytes, the cap is {max_bytes}")
+                with target.open("wb") as handle:
+                    for chunk in response.iter_bytes(1 << 20):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise DownloadError(f"DOWNLOAD_TOO_LARGE: more than {max_bytes} bytes")
+                        handle.write(chunk)
+        except httpx.HTTPError as error:
+            raise TransientError(f"video download: {type(error).__name__}: {error}") from error
+        return written
