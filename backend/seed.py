@@ -35,7 +35,7 @@ DEMO_PASSWORD = "minesafe-demo"
 DEVICES_FILE = Path("var/demo-devices.json")
 # Other domains add "module:function" here; each gets (session, platform, demo) and may add demo data.
 DEMO_EXTENSIONS: list[str] = ["backend.training.demo:seed_training", "backend.sensors.demo:seed_sensors",
-                              "backend.alerts.demo:seed_alerts"]
+                              "backend.alerts.demo:seed_alerts", "backend.vision.demo:seed_vision"]
 
 AREAS = [
     ("15201 综采工作面 Longwall face", AreaKind.WORKING_FACE),
