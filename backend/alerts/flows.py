@@ -89,10 +89,11 @@ def _publish(session: AsyncSession, alert: Alert, kind: AlertEventKind, at: date
 
 async def _record(session: AsyncSession, *, actor: Principal | None, alert: Alert, action: str,
                   before: dict[str, Any], kind: AlertEventKind | None, reason: str | None = None,
-                  extra: dict[str, Any] | None = None) -> Alert:
+                  extra: dict[str, Any] | None = None, touch: bool = True) -> Alert:
     now = utcnow()
-    alert.updated_at = now
-    await session.flush()
+    if touch:  # a row just inserted carries its times already
+        alert.updated_at = now
+        await session.flush()
     await record_audit(session, actor=actor, action=action, subject_type="alert", subject_id=alert.id,
                        before=before, after={**snapshot(alert), **(extra or {})}, reason=reason,
                        mine_id=alert.mine_id)
@@ -157,16 +158,14 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
     await _check_area(session, mine_id, area_id)
     existing = await service.find_open(session=session, mine_id=mine_id, dedupe_key=key, for_update=True)
     if existing is None:
-        new_id = await service.insert_unless_conflict(session=session, values=dict(
+        alert = await service.insert_unless_conflict(session=session, values=dict(
             mine_id=mine_id, area_id=area_id, source=source, source_ref=ref, severity=severity,
             state=AlertState.RAISED, title=title_text, detail=detail_text, dedupe_key=key, raise_count=1,
             first_raised_at=at, last_raised_at=at, snapshot_key=snap, raised_by_id=actor.id if actor else None,
             client_id=client_id, escalation_level=0))
-        if new_id is not None:
-            alert = await session.get(Alert, new_id, populate_existing=True)
-            assert alert is not None
+        if alert is not None:
             await _record(session, actor=actor, alert=alert, action="alert.raised", before={},
-                          kind=AlertEventKind.RAISED)
+                          kind=AlertEventKind.RAISED, touch=False)
             return RaisedAlert(alert=alert, created=True)
         if client_id is not None:  # the same manual alert committed concurrently: the caller returns it
             found = await service.find_by_client_id(session=session, mine_id=mine_id, client_id=client_id)

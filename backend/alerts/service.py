@@ -79,12 +79,13 @@ async def find_by_client_id(*, session: AsyncSession, mine_id: uuid.UUID, client
                                 .execution_options(populate_existing=True))
 
 
-async def insert_unless_conflict(*, session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
-    """INSERT … ON CONFLICT DO NOTHING: the new id, or None when an open alert of the key (or the client id)
-    already exists — a concurrent raise that committed first (PostgreSQL waits for it, then skips)."""
+async def insert_unless_conflict(*, session: AsyncSession, values: dict[str, Any]) -> Alert | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the new alert, or None when an open alert of the key (or the
+    client id) already exists — a concurrent raise that committed first (PostgreSQL waits for it, then skips)."""
     insert = postgresql_insert if dialect_of(session) == "postgresql" else sqlite_insert
     values = {"id": uuid.uuid4(), **values}
-    return await session.scalar(insert(Alert).values(**values).on_conflict_do_nothing().returning(Alert.id))
+    statement = insert(Alert).values(**values).on_conflict_do_nothing().returning(Alert)
+    return await session.scalar(statement, execution_options={"populate_existing": True})
 
 
 async def latest_by_key(*, session: AsyncSession, mine_id: uuid.UUID, dedupe_key: str) -> Alert | None:
