@@ -12,7 +12,14 @@ from backend.accounts.types import PersonType
 from backend.alerts import loaders
 from backend.alerts.events import AlertEventKind
 from backend.alerts.models import Alert
-from backend.alerts.rules import AlertSeverity, AlertSource, AlertState, AlertVerdict
+from backend.alerts.rules import (
+    AlertSeverity,
+    AlertSource,
+    AlertState,
+    AlertVerdict,
+    EscalationTarget,
+    escalation_target,
+)
 from backend.graphql.context import Context
 from backend.graphql.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from backend.hazards.types import HazardGradeType, HazardType, PageInfo
@@ -81,6 +88,21 @@ class AlertType:
             return None
         user = await loaders.users(info.context).load(self.model.resolved_by_id)
         return PersonType.from_model(user) if user else None
+
+    @strawberry.field(description="Who the unacknowledged alert is escalated to: the area manager (level 1; the "
+                                  "mine managers for a mine-wide alert), then the mine managers (level 2).")
+    async def escalated_to(self, info: Info[Context, None]) -> list[PersonType]:
+        target = escalation_target(self.model.escalation_level)
+        if target is None:
+            return []
+        ctx = info.context
+        if target is EscalationTarget.AREA_MANAGER and self.model.area_id is not None:
+            area = await loaders.areas(ctx).load(self.model.area_id)
+            if area is not None and area.manager_id is not None:
+                manager = await loaders.users(ctx).load(area.manager_id)
+                if manager is not None:
+                    return [PersonType.from_model(manager)]
+        return [PersonType.from_model(m) for m in await loaders.mine_managers(ctx).load(self.model.mine_id)]
 
     @strawberry.field(description=f"A signed URL to the snapshot, valid for {SNAPSHOT_URL_MINUTES} minutes.")
     async def snapshot_url(self, info: Info[Context, None]) -> str | None:

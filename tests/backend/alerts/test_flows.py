@@ -175,9 +175,8 @@ async def test_an_overdue_hazard_raises_one_alert_resolved_when_it_closes(platfo
                                    reason="turned out to be a duplicate")
         await session.commit()
     async with platform.session_factory() as session:
-        _, resolved = await flows.sweep_overdue_hazards(session, now=utcnow())
+        await flows.sweep_overdue_hazards(session, now=utcnow())  # (a live server's own sweep may come first)
         await session.commit()
-        assert resolved >= 1  # (the sweep covers every mine of the shared test database)
         alert = await service.get(session=session, alert_id=alerts[0].id)
         assert alert is not None and alert.state is AlertState.RESOLVED
         assert "DISMISSED" in (alert.resolution_note or "")

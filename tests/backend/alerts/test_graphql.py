@@ -276,3 +276,28 @@ async def test_snapshot_url_is_a_short_lived_signed_download(client, platform, m
     response = await client.get(seen["snapshotUrl"])
     assert response.status_code == 200 and response.content == b"\xff\xd8jpeg-bytes"
     assert (await gql(client, ALERT, {"id": str(bare.id)}, token=mine.token("miner")))["alert"]["snapshotUrl"] is None
+
+
+async def test_escalated_to_names_the_area_manager_then_the_mine_managers(client, platform, make_mine) -> None:
+    from datetime import timedelta
+
+    from backend.alerts import flows
+
+    mine = await make_mine()
+    in_area = await raise_sensor_alert(platform, mine.mine_id, mine.areas[0], severity=AlertSeverity.CRITICAL)
+    mine_wide = await raise_sensor_alert(platform, mine.mine_id, None, severity=AlertSeverity.CRITICAL)
+    query = "query($id: ID!) { alert(id: $id) { escalationLevel escalatedTo { id } } }"
+
+    async def escalated(alert_id: uuid.UUID) -> tuple[int, list[str]]:
+        seen = (await gql(client, query, {"id": str(alert_id)}, token=mine.token("safety_officer")))["alert"]
+        return seen["escalationLevel"], [p["id"] for p in seen["escalatedTo"]]
+
+    assert await escalated(in_area.id) == (0, [])
+    for minutes in (6, 16):
+        async with platform.session_factory() as session:
+            await flows.escalate_due(session, now=in_area.first_raised_at + timedelta(minutes=minutes))
+            await session.commit()
+        if minutes == 6:
+            assert await escalated(in_area.id) == (1, [mine.user_id("area_manager")])
+            assert await escalated(mine_wide.id) == (1, [mine.user_id("mine_manager")])
+    assert await escalated(in_area.id) == (2, [mine.user_id("mine_manager")])
