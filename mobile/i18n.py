@@ -317,6 +317,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.view_hazard": {"en": "Show the hazard", "zh": "查看隐患"},
     "alert.note": {"en": "Note (optional)", "zh": "备注（可选）"},
     "alert.source": {"en": "Source: {source} ({ref})", "zh": "来源：{source}（{ref}）"},
+    "alert.source_only": {"en": "Source: {source}", "zh": "来源：{source}"},
     "alert.area": {"en": "Area: {name}", "zh": "区域：{name}"},
     "alert.raised": {"en": "First {first} · last {last} · raised {n} time(s)",
                      "zh": "首次 {first} · 最近 {last} · 共 {n} 次"},

@@ -133,6 +133,8 @@ def test_who_may_acknowledge_resolve_and_open_a_hazard() -> None:
     linked = replace(acked, hazard=Alert.from_api(api_alert(hazard={"id": "h1", "state": "REPORTED"})).hazard)
     assert logic.available_actions(linked, OFFICER) == ["resolve", "view_hazard"]
     assert logic.available_actions(alert(state=AlertState.RESOLVED), OFFICER) == ["open_hazard"]
+    assert logic.available_actions(alert(area=None), OFFICER) == ["confirm", "false_alarm", "resolve"]
+    assert logic.available_actions(alert(area=None), AREA_MANAGER) == []
     assert logic.suggested_grade(alert(severity=AlertSeverity.CRITICAL)) == "MAJOR"
     assert logic.suggested_grade(alert()) == "GENERAL"
 
@@ -480,3 +482,24 @@ def test_home_shows_the_unacknowledged_count_on_the_alerts_entry(phone_ctx: Phon
     home.alerts_api.unacknowledged = lambda **_: (_ for _ in ()).throw(NetworkError("down"))  # type: ignore
     home.on_enter()
     assert [e["name"] for e in home.model.entries] == ["alerts", "mywork", "training"]
+
+
+def test_axis_ends_are_round_numbers_and_ids_are_not_shown() -> None:
+    assert logic.nice_ceiling(1.36) == 1.5 and logic.nice_ceiling(0.93) == 1.0 and logic.nice_ceiling(26) == 30
+    assert logic.nice_ceiling(21.02, 20.0) == pytest.approx(21.2) and logic.nice_floor(20.46) == 20
+    assert logic.readable_ref("8c46efa2-9ebe-4719-ad15-5208c4c578ff") == "" and logic.readable_ref("CH4-01") == "CH4-01"
+    judged = replace(alert(state=AlertState.ACKNOWLEDGED), verdict=AlertVerdict.FALSE_ALARM)
+    assert logic.colour(judged) == logic.RESOLVED_COLOUR
+    assert logic.colour(replace(judged, verdict=AlertVerdict.CONFIRMED)) == logic.SEVERITY_COLOURS[AlertSeverity.ALARM]
+
+
+def test_the_app_documents_match_the_backend_schema() -> None:
+    from graphql import parse, validate
+
+    from backend.graphql.schema import build_schema
+    from mobile.api import alerts as documents
+
+    schema = build_schema()._schema
+    for name in ("ALERTS", "ALERT", "ACKNOWLEDGE_ALERT", "RESOLVE_ALERT", "OPEN_HAZARD_FROM_ALERT", "ALERT_EVENTS",
+                 "SENSORS", "SENSOR_SERIES"):
+        assert validate(schema, parse(getattr(documents, name))) == [], name

@@ -30,6 +30,23 @@ def app_env(tmp_path: Path) -> dict[str, str]:
             "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(ROOT)}
 
 
+def run_driver(module: str, plan: dict[str, Any], tmp_path: Path, shots: Path, *, at_least: int) -> dict[str, Any]:
+    """Clear `shots`, run `python -m <module> plan.json` headless, check its summary and screenshots."""
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps({**plan, "shots": str(shots)}))
+    run = subprocess.run([sys.executable, "-m", module, str(plan_file)], cwd=ROOT, env=app_env(tmp_path),
+                         capture_output=True, text=True, timeout=600, check=False)
+    (shots / "driver.log").write_text(run.stderr)
+    summary = json.loads(run.stdout.strip().splitlines()[-1]) if run.stdout.strip() else {}
+    assert run.returncode == 0 and summary.get("ok"), (summary, run.stderr[-4000:])
+    assert len(summary["screenshots"]) >= at_least
+    assert all((shots / name).stat().st_size > 5000 for name in summary["screenshots"])
+    return summary
+
+
 def test_every_flow_headless_with_screenshots_and_a_restart(tmp_path: Path, live_server: Any, mine: MineFixture,
                                                             phone: Phone) -> None:
     pictures = tmp_path / "Pictures"

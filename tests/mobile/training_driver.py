@@ -5,12 +5,9 @@ Run by test_training_app.py in a subprocess: python -m tests.mobile.training_dri
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
@@ -20,11 +17,9 @@ Config.set("graphics", "width", "540")
 Config.set("graphics", "height", "960")
 Config.set("kivy", "exit_on_escape", "0")
 
-from kivy.clock import Clock  # noqa: E402
 
-from mobile.app import MineSafeApp  # noqa: E402
 from tests.mobile.training_setup import QUESTIONS  # noqa: E402
-from tests.mobile.ui_driver import Driver, Wait  # noqa: E402
+from tests.mobile.ui_driver import Driver, Wait, drive  # noqa: E402
 
 RIGHT = {text: correct for _, text, _, correct in QUESTIONS}
 DEAD_SERVER = "http://127.0.0.1:9"
@@ -152,16 +147,7 @@ class TrainingDriver(Driver):
 
 
 def main() -> int:
-    for noisy in ("httpx", "httpcore", "PIL", "websockets", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    plan = json.loads(Path(sys.argv[1]).read_text())
-    os.environ["MINESAFE_MOBILE_DATA"] = plan["data"]
-    app = MineSafeApp()
-    driver = TrainingDriver(app, plan)
-    Clock.schedule_interval(driver.tick, 0.05)
-    app.run()
-    print(json.dumps(driver.result, ensure_ascii=False))
-    return 0 if driver.result.get("ok") else 1
+    return drive(TrainingDriver)
 
 
 if __name__ == "__main__":

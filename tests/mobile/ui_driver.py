@@ -309,18 +309,24 @@ class Driver:
         self.app.stop()
 
 
-def main() -> int:
+def drive(driver_class: type[Driver]) -> int:
+    """Run the app with a driver over the plan named on the command line; the summary is stdout's last line."""
     for noisy in ("httpx", "httpcore", "PIL", "websockets", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     plan = json.loads(Path(sys.argv[1]).read_text())
     os.environ["MINESAFE_MOBILE_DATA"] = plan["data"]
-    os.environ["MINESAFE_PICTURES"] = str(Path(plan["photos"][0]).parent)
+    if plan.get("photos"):
+        os.environ["MINESAFE_PICTURES"] = str(Path(plan["photos"][0]).parent)
     app = MineSafeApp()
-    driver = Driver(app, plan)
+    driver = driver_class(app, plan)
     Clock.schedule_interval(driver.tick, 0.05)
     app.run()
     print(json.dumps(driver.result, ensure_ascii=False))
     return 0 if driver.result.get("ok") else 1
+
+
+def main() -> int:
+    return drive(Driver)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class AlertController(BaseController):
         super().__init__(**kwargs)
         self.api = AlertsApi(self.ctx.client)
         self.alert: Alert | None = None
+        self.sensor_code = ""          # the code of a sensor alert's sensor, once the sensors are loaded
         self._snapshot_for = ""
         self._curve_for = ""
 
@@ -64,6 +65,7 @@ class AlertController(BaseController):
 
     def _clear(self) -> None:
         self.alert = None
+        self.sensor_code = ""
         self._snapshot_for = self._curve_for = ""
         for name in ("headline", "detail", "facts", "snapshot", "snapshot_text", "chart_title", "sensors",
                      "sensors_title", "note", "banner"):
@@ -93,7 +95,7 @@ class AlertController(BaseController):
         self.model.colour = list(logic.SEVERITY_COLOURS[alert.severity] if alert.is_open else logic.RESOLVED_COLOUR)
         self.model.headline = alert.title
         self.model.detail = alert.detail
-        self.model.facts = "\n".join(self.facts(alert))
+        self.model.facts = "\n".join(self.facts(self.alert))
         actions = logic.available_actions(alert, user)
         self.model.actions = [{"action": a, "text": self.t(f"alert.{a}")} for a in actions]
         self.model.can_note = bool(NOTE_ACTIONS.intersection(actions))
@@ -103,8 +105,10 @@ class AlertController(BaseController):
             self._load_curve(alert)
 
     def facts(self, alert: Alert) -> list[str]:
+        source = self.t(f"alerts.source.{alert.source.value}")
+        ref = self.sensor_code or logic.readable_ref(alert.source_ref)
         lines = [
-            self.t("alert.source", source=self.t(f"alerts.source.{alert.source.value}"), ref=alert.source_ref or "—"),
+            self.t("alert.source", source=source, ref=ref) if ref else self.t("alert.source_only", source=source),
             self.t("alert.area", name=alert.area.name if alert.area else self.t("alerts.mine_wide")),
             self.t("alert.raised", first=local_time(alert.first_raised_at), last=local_time(alert.last_raised_at),
                    n=alert.raise_count),
@@ -209,6 +213,9 @@ class AlertController(BaseController):
             self.model.has_chart = False
             self.model.chart_title = self.t("alert.no_sensor")
             return
+        if not self.sensor_code:
+            self.sensor_code = sensor.code
+            self.model.facts = "\n".join(self.facts(self.alert))
         threshold = logic.alarm_threshold(sensor)
         self.model.chart_title = self.t("alert.curve_title", code=sensor.code, kind=sensor.kind,
                                         n=len(points))
@@ -231,8 +238,11 @@ class AlertController(BaseController):
 
     # -- live -----------------------------------------------------------------------------------
     def on_alert_event(self, event: AlertEvent) -> None:
-        if event.alert is not None and event.alert.id == self.model.alert_id:
-            self.show(event.alert)
+        if event.alert is None or event.alert.id != self.model.alert_id:
+            return
+        before = self.alert
+        self.show(event.alert)
+        if before is None or logic.changed(before, event.alert):      # not the echo of our own action
             self.model.notice = self.t("alert.changed", kind=self.t(f"alerts.event.{event.kind}"))
 
     # -- actions --------------------------------------------------------------------------------

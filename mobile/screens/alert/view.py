@@ -12,6 +12,10 @@ BUTTONS = {"confirm": "DangerButton", "false_alarm": "QuietButton", "resolve": "
 
 
 class AlertScreen(BaseScreen):
+    def on_pre_enter(self, *args: Any) -> None:
+        self.ids.scroll.scroll_y = 1         # each alert opens at its top
+        super().on_pre_enter(*args)
+
     def on_model(self, _screen: Any, model: Any) -> None:
         if model is not None:
             model.bind(actions=lambda _m, actions: fill_buttons(self.ids.actions, actions, self.controller.act,

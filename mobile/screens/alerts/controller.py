@@ -31,6 +31,7 @@ class AlertsController(BaseController):
     # -- showing ------------------------------------------------------------------------------
     def on_enter(self, **params: Any) -> None:
         self.visible = True
+        self.model.notice = ""
         user = self.ctx.sessions.user
         staff = logic.sees_all(user)
         self.model.can_choose_area = staff

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from mobile.api.alerts import Alert, AlertSeverity, AlertSource, AlertState, Sensor, SensorPoint
+from mobile.api.alerts import Alert, AlertSeverity, AlertSource, AlertState, AlertVerdict, Sensor, SensorPoint
 from mobile.api.client import ApiError
 from mobile.api.models import Role, User
 
@@ -33,6 +35,13 @@ SEVERITY_COLOURS: dict[AlertSeverity, tuple[float, float, float, float]] = {
     AlertSeverity.INFO: (0.16, 0.42, 0.70, 1),
 }
 RESOLVED_COLOUR = (0.30, 0.32, 0.36, 1)
+
+
+def colour(alert: Alert) -> tuple[float, float, float, float]:
+    """The severity's colour while it matters; grey once resolved or judged a false alarm."""
+    if not alert.is_open or alert.verdict is AlertVerdict.FALSE_ALARM:
+        return RESOLVED_COLOUR
+    return SEVERITY_COLOURS[alert.severity]
 
 
 def sees_all(user: User | None) -> bool:
@@ -66,8 +75,18 @@ def available_actions(alert: Alert, user: User | None) -> list[str]:
         actions += ["confirm", "false_alarm"]
     if alert.state is not AlertState.RESOLVED:
         actions.append("resolve")
-    actions.append("view_hazard" if alert.hazard is not None else "open_hazard")
+    if alert.hazard is not None:
+        actions.append("view_hazard")
+    elif alert.area is not None:        # a mine-wide alert names no area to open the hazard in
+        actions.append("open_hazard")
     return actions
+
+
+def changed(before: Alert, after: Alert) -> bool:
+    """Whether a live event tells something new about an alert already shown."""
+    def facts(a: Alert) -> tuple[object, ...]:
+        return a.state, a.raise_count, a.verdict, a.severity, a.escalation_level, a.hazard
+    return facts(before) != facts(after)
 
 
 def sort_key(alert: Alert) -> tuple[int, int, float]:
@@ -107,6 +126,15 @@ def retrying(work: Callable[[], T], *, attempts: int = 4, base_delay_s: float = 
             logger.info("transient failure (%s); the same request again in %.1f s", error, delay)
             (sleep or time.sleep)(delay)
     raise AssertionError("unreachable")
+
+
+def readable_ref(ref: str) -> str:
+    """A source reference worth showing to a person: not a bare id (UUID)."""
+    try:
+        uuid.UUID(ref.strip())
+    except ValueError:
+        return ref.strip()
+    return ""
 
 
 def sensor_for(alert: Alert, sensors: Sequence[Sensor]) -> Sensor | None:
@@ -155,10 +183,9 @@ def chart_geometry(points: Sequence[SensorPoint], threshold: float | None, width
         values.append(threshold)
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.08 or max(abs(hi) * 0.1, 0.1)
-    if lo >= 0 and (lo - pad < 0 or lo < (hi - lo) * 0.5):
-        lo, hi = 0.0, hi + pad          # readings near zero: start the axis at zero
-    else:
-        lo, hi = lo - pad, hi + pad
+    near_zero = lo >= 0 and (lo - pad < 0 or lo < (hi - lo) * 0.5)
+    lo = 0.0 if near_zero else nice_floor(lo - pad)      # readings near zero: the axis starts at zero
+    hi = nice_ceiling(hi + pad * 0.5, lo)
     t0, t1 = points[0].at.timestamp(), points[-1].at.timestamp()
     span = (t1 - t0) or 1.0
 
@@ -174,6 +201,26 @@ def chart_geometry(points: Sequence[SensorPoint], threshold: float | None, width
     high = [c for p in points for c in (x(p), y(p.high if p.high is not None else p.value))] if has_band else []
     return ChartGeometry(line, low, high, None if threshold is None else y(threshold), lo, hi,
                          points[0].at, points[-1].at)
+
+
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float, lo: float = 0.0) -> float:
+    """The axis top: the span above `lo` rounded up to 1, 1.2, 1.5, 2, 2.5 … × 10^k (readable labels)."""
+    span = value - lo
+    if span <= 0:
+        return value
+    scale = 10 ** math.floor(math.log10(span))
+    return lo + next(step * scale for step in NICE_STEPS if step * scale >= span - 1e-12)
+
+
+def nice_floor(value: float) -> float:
+    """The axis bottom: `value` rounded down to a whole number of its own order of magnitude / 10."""
+    if value == 0:
+        return 0.0
+    scale = 10 ** (math.floor(math.log10(abs(value))) - 1)
+    return math.floor(value / scale) * scale
 
 
 def number(value: float | None) -> str:
@@ -217,6 +264,6 @@ def alert_row(alert: Alert, tr: Callable[..., str], controller: object, now: dat
         "title": alert.title or "—",
         "line2": line2,
         "line3": state_line(alert, tr, now),
-        "colour": SEVERITY_COLOURS[alert.severity] if alert.is_open else RESOLVED_COLOUR,
+        "colour": colour(alert),
         "unacked": alert.state is AlertState.RAISED,
     }
