@@ -335,6 +335,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.no_sensor": {"en": "The sensor of this alert is not in the list.", "zh": "未找到该报警对应的传感器。"},
     "alert.no_readings": {"en": "No readings in this period.", "zh": "该时段无数据。"},
     "alert.threshold": {"en": "alarm {value} {unit}", "zh": "报警值 {value} {unit}"},
+    "alert.cut": {"en": "power cut {value} {unit}", "zh": "断电值 {value} {unit}"},
     "alert.sensors_title": {"en": "Sensors of this area (last value)", "zh": "本区域传感器（最新值）"},
     "alert.sensor_online": {"en": "online", "zh": "在线"},
     "alert.sensor_offline": {"en": "OFFLINE", "zh": "离线"},
@@ -346,6 +347,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.already_acknowledged": {"en": "Already acknowledged by {name}.", "zh": "已由 {name} 确认。"},
     "alert.already_resolved": {"en": "Already resolved.", "zh": "已解除。"},
     "alert.refused": {"en": "Refused: {message}", "zh": "操作被拒绝：{message}"},
+    "sensor.kind.CH4": {"en": "methane", "zh": "甲烷"},
+    "sensor.kind.CO": {"en": "carbon monoxide", "zh": "一氧化碳"},
+    "sensor.kind.O2": {"en": "oxygen", "zh": "氧气"},
+    "sensor.kind.CO2": {"en": "carbon dioxide", "zh": "二氧化碳"},
+    "sensor.kind.H2S": {"en": "hydrogen sulphide", "zh": "硫化氢"},
+    "sensor.kind.TEMPERATURE": {"en": "temperature", "zh": "温度"},
+    "sensor.kind.AIR_SPEED": {"en": "air speed", "zh": "风速"},
+    "sensor.kind.ROOF_SEPARATION": {"en": "roof separation", "zh": "顶板离层"},
+    "sensor.kind.SUPPORT_PRESSURE": {"en": "support pressure", "zh": "支架压力"},
 }
 
 LANGUAGES = ("zh", "en")

@@ -1,5 +1,5 @@
 """A sensor curve drawn with Kivy graphics only: the values as a Line, the min/max band of downsampled
-points, the alarm threshold as a red line, value and time labels on the axes.
+points, the alarm threshold as a red line (and the power-cut threshold), value and time labels on the axes.
 
 The geometry is computed by the pure `mobile.screens.alerts.logic.chart_geometry`.
 """
@@ -21,6 +21,7 @@ GRID = (0.25, 0.28, 0.33, 1)
 CURVE = (0.35, 0.85, 1.0, 1)
 BAND = (0.35, 0.55, 0.7, 1)
 THRESHOLD = (1.0, 0.3, 0.25, 1)
+CUT = (0.95, 0.35, 0.85, 1)
 TEXT = (0.85, 0.9, 0.96, 1)
 
 
@@ -31,12 +32,15 @@ class SensorChart(Widget):
     threshold = ObjectProperty(None, allownone=True)
     unit = StringProperty("")
     threshold_label = StringProperty("")
+    cut = ObjectProperty(None, allownone=True)
+    cut_label = StringProperty("")
     empty_label = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bind(pos=self.redraw, size=self.redraw, points=self.redraw, threshold=self.redraw,
-                  unit=self.redraw, threshold_label=self.redraw, empty_label=self.redraw)
+                  unit=self.redraw, threshold_label=self.redraw, empty_label=self.redraw, cut=self.redraw,
+                  cut_label=self.redraw)
 
     @staticmethod
     def _text(text: str, size: float, colour: tuple[float, ...] = TEXT, bold: bool = False) -> Any:
@@ -62,7 +66,7 @@ class SensorChart(Widget):
                 Color(1, 1, 1, 1)
                 self._put(texture, self.center_x - texture.width / 2, self.center_y - texture.height / 2)
                 return
-            g = chart_geometry(self.points, self.threshold, width, height)
+            g = chart_geometry(self.points, self.threshold, width, height, cut=self.cut)
             # grid and value labels: bottom, middle, top of the range
             for fraction in (0.0, 0.5, 1.0):
                 y = oy + height * fraction
@@ -96,16 +100,22 @@ class SensorChart(Widget):
                 Line(points=self._shift(g.line, ox, oy), width=dp(2))
             else:
                 Line(circle=(ox + g.line[0], oy + g.line[1], dp(4)), width=dp(2))
-            # the alarm threshold
-            if g.threshold_y is not None:
-                y = oy + g.threshold_y
-                Color(*THRESHOLD)
-                Line(points=[ox, y, ox + width, y], width=dp(1.5))
-                if self.threshold_label:
-                    texture = self._text(self.threshold_label, sp(15), THRESHOLD, bold=True)
-                    Color(1, 1, 1, 1)
-                    above = y + dp(3) if y + dp(3) + texture.height < oy + height else y - texture.height - dp(3)
-                    self._put(texture, ox + width - texture.width - dp(4), above)
+            # the alarm threshold, the power-cut threshold
+            self._limit(g.threshold_y, self.threshold_label, THRESHOLD, ox, oy, width, height, dp(1.5))
+            self._limit(g.cut_y, self.cut_label, CUT, ox, oy, width, height, dp(1.2))
+
+    def _limit(self, at: float | None, label: str, colour: tuple[float, ...], ox: float, oy: float, width: float,
+               height: float, thickness: float) -> None:
+        if at is None:
+            return
+        y = oy + at
+        Color(*colour)
+        Line(points=[ox, y, ox + width, y], width=thickness)
+        if label:
+            texture = self._text(label, sp(15), colour, bold=True)
+            Color(1, 1, 1, 1)
+            above = y + dp(3) if y + dp(3) + texture.height < oy + height else y - texture.height - dp(3)
+            self._put(texture, ox + dp(6), above)
 
     @staticmethod
     def _shift(coords: list[float], ox: float, oy: float) -> list[float]:

@@ -71,12 +71,12 @@ class AlertsDriver(Driver):
         yield lambda: self.listing()() and self.screen.model.live and len(self.screen.model.rows) >= 3
         self.shot("alerts_list_live_zh")
 
-        self.steps.append("a methane alarm from the sensor bridge appears live, on top")
+        self.steps.append("a methane alarm and power cut from the sensor bridge appear live, on top")
         raise_sensor_alarm(plan["server"], plan["bridge_token"], 3)
-        yield lambda: self.row(SENSOR_CODE) is not None and bool(self.screen.model.notice)
-        titles = [r["title"] for r in self.screen.model.rows]
-        if titles.index(self.row(SENSOR_CODE)["title"]) > 1:      # ALARMs first (the vision one may be newer)
-            raise StepFailed(f"the alarm is not on top: {titles}")
+        yield lambda: sum(SENSOR_CODE in r["title"] for r in self.screen.model.rows) == 2 \
+            and bool(self.screen.model.notice)
+        if SENSOR_CODE not in self.screen.model.rows[0]["title"]:       # the power cut, CRITICAL
+            raise StepFailed(f"the power cut is not on top: {[r['title'] for r in self.screen.model.rows]}")
         raise_manual_alert(plan["server"], plan["miner_token"], plan["area0"], MANUAL_TITLE)
         yield lambda: self.row(MANUAL_TITLE) is not None
         self.shot("alerts_new_alarms_live_zh")

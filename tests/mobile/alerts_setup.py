@@ -105,16 +105,20 @@ def set_up_sync(server: str, mine: MineFixture) -> dict[str, Any]:
 
 
 def raise_sensor_alarm(server: str, token: str, seq: int) -> None:
-    """The bridge reports methane over the alarm threshold (sync: called by the app driver)."""
+    """The bridge reports methane over the alarm and then the power-cut threshold: an ALARM and a CRITICAL
+    alert (sync: called by the app driver)."""
     now = datetime.now(UTC)
-    values = [0.95, 1.12, 1.32]
+    values = [1.12, 1.32, 1.56]
     readings = [{"sensorCode": SENSOR_CODE, "value": v, "ts": (now - timedelta(seconds=20 * (2 - i))).isoformat(),
                  "fault": False} for i, v in enumerate(values)]
-    change = {"sensorCode": SENSOR_CODE, "event": "LEVEL_CHANGED", "level": "ALARM", "fault": None, "value": 1.32,
-              "ts": now.isoformat(), "detail": "3101 采煤工作面 CH4 1.32 % ≥ 1.0 %"}
+    alarm = (now - timedelta(seconds=40)).isoformat()
+    changes = [{"sensorCode": SENSOR_CODE, "event": "LEVEL_CHANGED", "level": "ALARM", "fault": None, "value": 1.12,
+                "ts": alarm, "detail": "3101 采煤工作面 CH4 1.12 % ≥ 1.0 %"},
+               {"sensorCode": SENSOR_CODE, "event": "POWER_CUT", "level": "ALARM", "fault": None, "value": 1.56,
+                "ts": now.isoformat(), "detail": "3101 采煤工作面 CH4 1.56 % ≥ 1.5 %：已断电 power cut"}]
     result = gql(server, INGEST_SYNC, {"input": {"batchId": str(uuid.uuid4()), "bridgeSeq": seq,
-                                                  "readings": readings, "alarmChanges": [change]}}, token)
-    assert result["ingestSensorBatch"]["alertsRaised"] == 1, result
+                                                 "readings": readings, "alarmChanges": changes}}, token)
+    assert result["ingestSensorBatch"]["alertsRaised"] == 2, result
 
 
 def raise_manual_alert(server: str, token: str, area_id: str, title: str) -> str:

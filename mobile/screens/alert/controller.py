@@ -29,6 +29,7 @@ from mobile.api.alerts import (
     Sensor,
     SensorPoint,
 )
+from mobile.i18n import STRINGS
 from mobile.screens.alert.model import AlertModel
 from mobile.screens.alerts import logic
 from mobile.ui.base import BaseController
@@ -217,20 +218,29 @@ class AlertController(BaseController):
             self.sensor_code = sensor.code
             self.model.facts = "\n".join(self.facts(self.alert))
         threshold = logic.alarm_threshold(sensor)
-        self.model.chart_title = self.t("alert.curve_title", code=sensor.code, kind=sensor.kind,
+        self.model.chart_title = self.t("alert.curve_title", code=sensor.code, kind=self.kind_text(sensor.kind),
                                         n=len(points))
         self.model.chart_unit = sensor.unit
         self.model.chart_threshold = threshold
         self.model.chart_threshold_label = (self.t("alert.threshold", value=logic.number(threshold), unit=sensor.unit)
                                             if threshold is not None else "")
+        cut = sensor.thresholds.power_cut
+        cut = cut if cut is not None and cut != threshold else None
+        self.model.chart_cut = cut
+        self.model.chart_cut_label = self.t("alert.cut", value=logic.number(cut), unit=sensor.unit) if cut else ""
         self.model.chart_empty = self.t("alert.no_readings")
         self.model.chart_points = list(points)
         self.model.has_chart = True
 
+    def kind_text(self, kind: str) -> str:
+        """`甲烷` / `methane` for CH4; a kind the app does not know yet as the server spells it."""
+        key = f"sensor.kind.{kind}"
+        return self.t(key) if key in STRINGS else kind
+
     def sensor_line(self, sensor: Sensor, *, current: bool = False) -> str:
         value = f"{logic.number(sensor.last_value)} {sensor.unit}".strip()
         status = self.t("alert.sensor_online") if sensor.online else self.t("alert.sensor_offline")
-        line = f"{sensor.code} · {sensor.kind} · {value} · {status}"
+        line = f"{sensor.code} · {self.kind_text(sensor.kind)} · {value} · {status}"
         alarm = logic.alarm_threshold(sensor)
         if alarm is not None:
             line += " · " + self.t("alert.threshold", value=logic.number(alarm), unit=sensor.unit)

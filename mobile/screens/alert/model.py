@@ -19,6 +19,8 @@ class AlertModel(BaseModel):
     chart_points = ListProperty([])        # SensorPoint
     chart_threshold = ObjectProperty(None, allownone=True)
     chart_threshold_label = StringProperty("")
+    chart_cut = ObjectProperty(None, allownone=True)     # the power-cut threshold (methane), when it differs
+    chart_cut_label = StringProperty("")
     chart_unit = StringProperty("")
     chart_empty = StringProperty("")
     sensors_title = StringProperty("")

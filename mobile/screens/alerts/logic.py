@@ -166,6 +166,7 @@ class ChartGeometry:
     band_low: list[float]        # the downsampled minimum (empty for raw points)
     band_high: list[float]
     threshold_y: float | None
+    cut_y: float | None
     lo: float
     hi: float
     start: datetime | None
@@ -173,14 +174,13 @@ class ChartGeometry:
 
 
 def chart_geometry(points: Sequence[SensorPoint], threshold: float | None, width: float,
-                   height: float) -> ChartGeometry:
-    """Scale the points (and the alarm threshold, always kept in view) into the chart's box."""
+                   height: float, cut: float | None = None) -> ChartGeometry:
+    """Scale the points (and the alarm and power-cut thresholds, always kept in view) into the chart's box."""
     if not points or width <= 0 or height <= 0:
-        return ChartGeometry([], [], [], None, 0.0, 1.0, None, None)
+        return ChartGeometry([], [], [], None, None, 0.0, 1.0, None, None)
     values = [p.value for p in points]
     values += [p.low for p in points if p.low is not None] + [p.high for p in points if p.high is not None]
-    if threshold is not None:
-        values.append(threshold)
+    values += [t for t in (threshold, cut) if t is not None]
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.08 or max(abs(hi) * 0.1, 0.1)
     near_zero = lo >= 0 and (lo - pad < 0 or lo < (hi - lo) * 0.5)
@@ -199,8 +199,8 @@ def chart_geometry(points: Sequence[SensorPoint], threshold: float | None, width
     has_band = any(p.low is not None and p.high is not None and p.low != p.high for p in points)
     low = [c for p in points for c in (x(p), y(p.low if p.low is not None else p.value))] if has_band else []
     high = [c for p in points for c in (x(p), y(p.high if p.high is not None else p.value))] if has_band else []
-    return ChartGeometry(line, low, high, None if threshold is None else y(threshold), lo, hi,
-                         points[0].at, points[-1].at)
+    return ChartGeometry(line, low, high, None if threshold is None else y(threshold),
+                         None if cut is None else y(cut), lo, hi, points[0].at, points[-1].at)
 
 
 NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
