@@ -28,7 +28,7 @@ from mobile.api.alerts import (
 )
 from mobile.api.client import GraphQLError, NetworkError, ServerError
 from mobile.api.models import Area, AuthSession, PersonRef, Role, User
-from mobile.screens.alert.controller import AlertController
+from mobile.screens.alert.controller import AlertController, prune
 from mobile.screens.alert.model import AlertModel
 from mobile.screens.alerts import logic
 from mobile.screens.alerts.controller import AlertsController
@@ -432,6 +432,10 @@ def test_a_vision_snapshot_is_downloaded_once_into_the_cache(phone_ctx: Phone) -
     server.store["v-1"] = replace(seen, snapshot_url="http://x/objects/another-signature")
     controller.on_enter(alert_id="v-1")
     assert server.downloads == ["http://x/objects/t1"] and controller.model.snapshot == str(path)
+    for i in range(5):
+        (path.parent / f"old-{i}.jpg").write_bytes(b"x")
+    prune(path.parent, keep=3)
+    assert len(list(path.parent.glob("*.jpg"))) == 3
     without = alert("v-2", source=AlertSource.VISION)
     server.store["v-2"] = without
     controller.on_enter(alert_id="v-2")

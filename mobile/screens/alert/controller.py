@@ -42,6 +42,14 @@ CURVE_BEFORE = timedelta(minutes=30)   # and from this long before the alert was
 CURVE_LONGEST = timedelta(days=7)
 CURVE_POINTS = 120
 NOTE_ACTIONS = {"confirm", "false_alarm", "resolve"}
+SNAPSHOTS_KEPT = 200
+
+
+def prune(folder: Path, *, keep: int) -> None:
+    """Keep the `keep` newest files of the snapshot cache (a phone's storage is small)."""
+    files = sorted(folder.glob("*.jpg"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
 
 
 class AlertController(BaseController):
@@ -156,6 +164,7 @@ class AlertController(BaseController):
             partial = path.with_suffix(".part")
             partial.write_bytes(data)
             os.replace(partial, path)
+            prune(path.parent, keep=SNAPSHOTS_KEPT)
             return str(path)
 
         def done(saved: str) -> None:
