@@ -232,6 +232,7 @@ async def resolve(session: AsyncSession, *, actor: Principal, alert_id: uuid.UUI
 async def raise_manual(session: AsyncSession, *, actor: Principal, client_id: uuid.UUID, area_id: uuid.UUID | None,
                        severity: AlertSeverity, title: str, detail: str | None) -> RaisedAlert:
     """A person raises an alert; retrying the same client id returns the first one."""
+    await service.write_lock(session, actor.mine_id)  # SQLite: concurrent retries queue, then find the first
     existing = await service.find_by_client_id(session=session, mine_id=actor.mine_id, client_id=client_id)
     if existing is not None:
         if existing.raised_by_id == actor.id:

@@ -301,3 +301,32 @@ async def test_escalated_to_names_the_area_manager_then_the_mine_managers(client
             assert await escalated(in_area.id) == (1, [mine.user_id("area_manager")])
             assert await escalated(mine_wide.id) == (1, [mine.user_id("mine_manager")])
     assert await escalated(in_area.id) == (2, [mine.user_id("mine_manager")])
+
+
+async def test_concurrent_retries_of_one_manual_alert_make_one_row(client, platform, make_mine) -> None:
+    import asyncio
+
+    mine = await make_mine()
+    client_id = str(uuid.uuid4())
+    results = await asyncio.gather(*[raise_manual(client, mine.token("miner"), area_id=mine.areas[0],
+                                                  client_id=client_id) for _ in range(8)])
+    assert {r["__typename"] for r in results} == {"Alert"} and len({r["id"] for r in results}) == 1
+    async with platform.session_factory() as session:
+        rows = (await session.scalars(select(Alert).where(Alert.mine_id == mine.mine_id))).all()
+    assert len(rows) == 1 and rows[0].raise_count == 1
+
+
+async def test_two_officers_acknowledging_at_once_one_wins(client, platform, make_mine) -> None:
+    import asyncio
+
+    mine = await make_mine()
+    alert = await raise_sensor_alert(platform, mine.mine_id, mine.areas[0])
+    results = await asyncio.gather(*[
+        gql(client, ACKNOWLEDGE, {"input": {"alertId": str(alert.id), "verdict": verdict}}, token=mine.token(who))
+        for who, verdict in (("safety_officer", "CONFIRMED"), ("safety_officer2", "FALSE_ALARM"))])
+    kinds = sorted(r["acknowledgeAlert"]["__typename"] for r in results)
+    assert kinds == ["Alert", "InvalidTransition"]
+    async with platform.session_factory() as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.subject_id == str(alert.id),
+                                                                  AuditEntry.action == "alert.acknowledged"))).all()
+    assert len(entries) == 1
