@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,11 @@ class VisionClient:
             raise RejectedError(f"snapshot upload answered {response.status_code}: {response.text[:200]}")
         return str(ticket["key"])
 
-    def download(self, url: str, target: Path, *, max_bytes: int) -> int:
-        """Stream the video to `target`; more than max_bytes is refused. Returns the bytes written."""
+    def download(self, url: str, target: Path, *, max_bytes: int,
+                 on_chunk: Callable[[int], None] | None = None) -> int:
+        """Stream the video to `target`; more than max_bytes is refused. Returns the bytes written.
+
+        `on_chunk(bytes so far)` runs after every chunk (the worker renews its lease from it)."""
         written = 0
         try:
             with self._plain.stream("GET", url) as response:
@@ -221,6 +225,8 @@ class VisionClient:
                         if written > max_bytes:
                             raise DownloadError(f"DOWNLOAD_TOO_LARGE: more than {max_bytes} bytes")
                         handle.write(chunk)
+                        if on_chunk is not None:
+                            on_chunk(written)
         except httpx.HTTPError as error:
             raise TransientError(f"video download: {type(error).__name__}: {error}") from error
         return written

@@ -165,7 +165,19 @@ class VisionWorker:
             started = time.perf_counter()
             cap = min(self.settings.max_download_bytes, claim.video_size) if claim.video_size > 0 else \
                 self.settings.max_download_bytes
-            self._retry("download", lambda: self.client.download(claim.video_url, target, max_bytes=cap))
+            renewed = [time.monotonic()]
+
+            def renew_during_download(_written: int) -> None:
+                if self.stopping:
+                    raise StopRequested("stop requested during the download")
+                if time.monotonic() - renewed[0] >= self.settings.progress_every_seconds:
+                    renewed[0] = time.monotonic()
+                    self._retry("progress", lambda: self.client.progress(
+                        claim.job_id, self.worker_id, progress=0.0, frames=0,
+                        lease_seconds=self.settings.lease_seconds))
+
+            self._retry("download", lambda: self.client.download(claim.video_url, target, max_bytes=cap,
+                                                                 on_chunk=renew_during_download))
             outcome.seconds["download"] = time.perf_counter() - started
             started = time.perf_counter()
             self._analyse(claim, target, outcome)

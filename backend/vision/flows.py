@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import Device
 from backend.accounts.roles import Principal
+from backend.alerts import flows as alert_flows
+from backend.alerts.rules import AlertSource
 from backend.audit.flows import record_audit
 from backend.config import Settings
 from backend.database.base import utcnow
@@ -27,7 +30,7 @@ from backend.storage.models import UploadKind
 from backend.storage.service import consume_upload, download_url
 from backend.vision import service
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
-from backend.vision.permissions import CanConfigureCameras, CanSubmitVideo, vision_worker
+from backend.vision.permissions import CanConfigureCameras, CanSetVisionPolicy, CanSubmitVideo, vision_worker
 from backend.vision.rules import (
     CameraKind,
     VisionJobState,
@@ -72,6 +75,35 @@ def job_snapshot(job: VisionJob) -> dict[str, Any]:
 async def _policy(session: AsyncSession, mine_id: uuid.UUID) -> VisionPolicy:
     mine = await org_service.get_mine(session=session, mine_id=mine_id)
     return VisionPolicy.of(mine.settings if mine else None)
+
+
+async def policy_of(session: AsyncSession, *, mine_id: uuid.UUID) -> VisionPolicy:
+    """The mine's vision policy (defaults where it sets nothing)."""
+    return await _policy(session, mine_id)
+
+
+async def set_policy(session: AsyncSession, *, actor: Principal, changes: dict[str, Any]) -> VisionPolicy:
+    """Change some of the mine's vision policy (the fields given); the whole policy is checked first."""
+    CanSetVisionPolicy.check(actor)
+    await service.write_lock(session, actor.mine_id)
+    mine = await org_service.get_mine(session=session, mine_id=actor.mine_id)
+    assert mine is not None
+    before = VisionPolicy.of(mine.settings)
+    merged = {**before.model_dump(mode="json"), **{k: v for k, v in changes.items() if v is not None}}
+    if merged.get("model") == "":
+        merged["model"] = None
+    try:
+        after = VisionPolicy.model_validate(merged)
+    except PydanticValidationError as error:
+        problem = error.errors()[0]
+        field_name = ".".join(str(part) for part in problem["loc"]) or "input"
+        raise ValidationFailedError(f"{field_name}: {problem['msg']}", field=field_name) from error
+    mine.settings = {**(mine.settings or {}), "vision": after.model_dump(mode="json")}
+    mine.updated_at = utcnow()
+    await session.flush()
+    await record_audit(session, actor=actor, action="vision.policy_changed", subject_type="mine", subject_id=mine.id,
+                       before=before.model_dump(mode="json"), after=after.model_dump(mode="json"))
+    return after
 
 
 # --- cameras and zones ----------------------------------------------------------------------
@@ -491,13 +523,11 @@ async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Pri
 
 async def _raise_alert(session: AsyncSession, *, actor: Principal, camera: Camera, zone: DangerZone | None,
                        record: VisionEventRecord, policy: VisionPolicy) -> None:
-    from backend.alerts import flows as alert_flows
-    from backend.alerts.rules import AlertSeverity, AlertSource
 
     where = zone.name if zone else camera.name
     raised = await alert_flows.raise_alert(
         session, actor=actor, mine_id=record.mine_id, source=AlertSource.VISION, source_ref=str(record.id),
-        severity=AlertSeverity(policy.severity_of(record.rule).value), area_id=camera.area_id,
+        severity=policy.severity_of(record.rule), area_id=camera.area_id,
         title=f"{record.rule.value.replace('_', ' ').lower()}: {where} ({camera.code})"[:200],
         detail=record.detail,
         dedupe_key=dedupe_key(camera_id=camera.id, zone_id=record.zone_id, rule=record.rule, job_id=record.job_id,

@@ -28,6 +28,15 @@ class CanConfigureCameras:
         raise NotAllowedError("cameras and danger zones are configured by admins and area managers")
 
 
+class CanSetVisionPolicy:
+    """Which rules open hazards, alert severities, sampling and retries: admins and mine managers."""
+
+    @staticmethod
+    def check(actor: Principal) -> None:
+        if not actor.roles & {Role.ADMIN, Role.MINE_MANAGER}:
+            raise NotAllowedError("the mine's vision policy is set by admins and mine managers")
+
+
 class CanSeeVisionResults:
     """Analysis jobs and their events: safety officers, area managers (own area), managers and admins."""
 

@@ -28,6 +28,7 @@ from backend.vision.types import (
     RegisterCameraInput,
     ReportVisionEventsInput,
     ReportVisionEventsResult,
+    SetVisionPolicyInput,
     SubmitInspectionVideoInput,
     UpdateCameraInput,
     VisionEventsAccepted,
@@ -39,6 +40,8 @@ from backend.vision.types import (
     VisionJobResult,
     VisionJobStateType,
     VisionJobType,
+    VisionPolicyResult,
+    VisionPolicyType,
 )
 
 
@@ -53,6 +56,13 @@ class Query:
                                            area_id=parse_optional_id(area_id, "areaId"),
                                            include_inactive=include_inactive)
         return [CameraType.from_model(c) for c in found]
+
+    @strawberry.field(description="The mine's vision policy: which rules open hazards, severities, sampling.")
+    async def vision_policy(self, info: Info[Context, None]) -> VisionPolicyType:
+        ctx = info.context
+        principal = ctx.person()
+        CanSeeVisionResults.check(principal)
+        return VisionPolicyType.from_policy(await flows.policy_of(ctx.session, mine_id=principal.mine_id))
 
     @strawberry.field(description="Analysis jobs, newest first, by cursor.")
     async def vision_jobs(self, info: Info[Context, None], states: list[VisionJobStateType] | None = None,  # type: ignore[valid-type]
@@ -138,6 +148,22 @@ class Mutation:
         zone = await flows.retire_zone(ctx.session, actor=ctx.person(), zone_id=parse_id(zone_id, "zoneId"))
         await ctx.commit()
         return DangerZoneType.from_model(zone)
+
+    @strawberry.mutation(description="Change the mine's vision policy (admins and mine managers; audited).")
+    @returns_domain_errors
+    async def set_vision_policy(self, info: Info[Context, None], input: SetVisionPolicyInput) -> VisionPolicyResult:
+        ctx = info.context
+        changes = {
+            "open_hazard_rules": input.open_hazard_rules, "sample_fps": input.sample_fps,
+            "max_attempts": input.max_attempts, "max_lease_seconds": input.max_lease_seconds, "model": input.model,
+            "class_rules": input.class_rules,
+            "severity": {s.rule.value: s.severity.value for s in input.severities} if input.severities else None}
+        if changes["severity"]:
+            current = await flows.policy_of(ctx.session, mine_id=ctx.person().mine_id)
+            changes["severity"] = {**{k.value: v.value for k, v in current.severity.items()}, **changes["severity"]}
+        policy = await flows.set_policy(ctx.session, actor=ctx.person(), changes=changes)
+        await ctx.commit()
+        return VisionPolicyType.from_policy(policy)
 
     @strawberry.mutation(description="Queue an uploaded inspection video (robot or camera token); retries reuse "
                                      "clientId.")

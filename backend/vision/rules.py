@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.alerts.rules import AlertSeverity
 from vision.rules import polygon_problem
 
 Point = tuple[float, float]
@@ -49,21 +50,12 @@ class VisionJobState(enum.StrEnum):
 FINISHED_STATES = frozenset({VisionJobState.DONE, VisionJobState.FAILED})
 
 
-class AlertLevel(enum.StrEnum):
-    """Alert severities as the alerts domain orders them (kept here as plain names)."""
-
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ALARM = "ALARM"
-    CRITICAL = "CRITICAL"
-
-
-DEFAULT_SEVERITY: dict[ZoneRule, AlertLevel] = {
-    ZoneRule.NO_ENTRY: AlertLevel.ALARM,
-    ZoneRule.NO_LYING: AlertLevel.CRITICAL,
-    ZoneRule.MAX_PEOPLE: AlertLevel.WARNING,
-    ZoneRule.DWELL_LIMIT: AlertLevel.WARNING,
-    ZoneRule.CLASS_PRESENT: AlertLevel.WARNING,
+DEFAULT_SEVERITY: dict[ZoneRule, AlertSeverity] = {
+    ZoneRule.NO_ENTRY: AlertSeverity.ALARM,
+    ZoneRule.NO_LYING: AlertSeverity.CRITICAL,
+    ZoneRule.MAX_PEOPLE: AlertSeverity.WARNING,
+    ZoneRule.DWELL_LIMIT: AlertSeverity.WARNING,
+    ZoneRule.CLASS_PRESENT: AlertSeverity.WARNING,
 }
 
 
@@ -73,7 +65,7 @@ class VisionPolicy(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     open_hazard_rules: list[ZoneRule] = Field(default_factory=lambda: [ZoneRule.NO_ENTRY, ZoneRule.NO_LYING])
-    severity: dict[ZoneRule, AlertLevel] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    severity: dict[ZoneRule, AlertSeverity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     sample_fps: float = Field(default=5.0, gt=0, le=60)
     max_attempts: int = Field(default=3, ge=1, le=20)
     max_lease_seconds: int = Field(default=900, ge=10)
@@ -89,7 +81,7 @@ class VisionPolicy(BaseModel):
         """A zone's own choice wins; otherwise the mine's list of rules that open a hazard."""
         return zone_override if zone_override is not None else rule in self.open_hazard_rules
 
-    def severity_of(self, rule: ZoneRule) -> AlertLevel:
+    def severity_of(self, rule: ZoneRule) -> AlertSeverity:
         return self.severity.get(rule, DEFAULT_SEVERITY[rule])
 
 

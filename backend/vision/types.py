@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from backend.alerts.types import AlertSeverityType
 from backend.graphql.context import Context
 from backend.graphql.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from backend.hazards import loaders as hazard_loaders
@@ -18,7 +19,7 @@ from backend.storage.service import download_url
 from backend.storage.types import BigInt
 from backend.vision import loaders
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
-from backend.vision.rules import CameraKind, VisionJobState, ZoneCoords, ZoneRule
+from backend.vision.rules import CameraKind, VisionJobState, VisionPolicy, ZoneCoords, ZoneRule
 
 CameraKindType = strawberry.enum(CameraKind, name="CameraKind")
 ZoneRuleType = strawberry.enum(ZoneRule, name="ZoneRule")
@@ -190,6 +191,32 @@ class VisionJobClaim:
     attempt: int
 
 
+@strawberry.type
+class RuleSeverity:
+    rule: ZoneRuleType  # type: ignore[valid-type]
+    severity: AlertSeverityType  # type: ignore[valid-type]
+
+
+@strawberry.type(name="VisionPolicy", description="A mine's vision settings.")
+class VisionPolicyType:
+    open_hazard_rules: list[ZoneRuleType] = strawberry.field(  # type: ignore[valid-type]
+        description="rules whose events open a hazard (a zone may override)")
+    severities: list[RuleSeverity] = strawberry.field(description="the alert severity of each rule's events")
+    sample_fps: float
+    max_attempts: int
+    max_lease_seconds: int
+    model: str | None
+    class_rules: JSON
+
+    @classmethod
+    def from_policy(cls, policy: VisionPolicy) -> VisionPolicyType:
+        return cls(open_hazard_rules=list(policy.open_hazard_rules),
+                   severities=[RuleSeverity(rule=rule, severity=policy.severity_of(rule)) for rule in ZoneRule],
+                   sample_fps=policy.sample_fps, max_attempts=policy.max_attempts,
+                   max_lease_seconds=policy.max_lease_seconds, model=policy.model,
+                   class_rules={k: v.value for k, v in policy.class_rules.items()})
+
+
 @strawberry.type(description="The queue has no job to claim right now.")
 class NoVisionJob:
     message: str
@@ -314,6 +341,23 @@ class ReportVisionEventsInput:
     events: list[VisionEventInput]
 
 
+@strawberry.input
+class RuleSeverityInput:
+    rule: ZoneRuleType  # type: ignore[valid-type]
+    severity: AlertSeverityType  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Only the fields given change.")
+class SetVisionPolicyInput:
+    open_hazard_rules: list[ZoneRuleType] | None = None  # type: ignore[valid-type]
+    severities: list[RuleSeverityInput] | None = None
+    sample_fps: float | None = None
+    max_attempts: int | None = None
+    max_lease_seconds: int | None = None
+    model: str | None = strawberry.field(default=None, description='"" goes back to the worker\'s default')
+    class_rules: JSON | None = None
+
+
 CameraResult = Annotated[CameraType | NotAllowed | NotFound | ValidationFailed, strawberry.union("CameraResult")]
 DangerZoneResult = Annotated[DangerZoneType | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
                              strawberry.union("DangerZoneResult")]
@@ -321,6 +365,7 @@ VisionJobResult = Annotated[VisionJobType | InvalidTransition | NotAllowed | Not
                             strawberry.union("VisionJobResult")]
 ClaimVisionJobResult = Annotated[VisionJobClaim | NoVisionJob | NotAllowed | ValidationFailed,
                                  strawberry.union("ClaimVisionJobResult")]
+VisionPolicyResult = Annotated[VisionPolicyType | NotAllowed | ValidationFailed, strawberry.union("VisionPolicyResult")]
 ReportVisionEventsResult = Annotated[
     VisionEventsAccepted | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
     strawberry.union("ReportVisionEventsResult")]

@@ -105,8 +105,10 @@ class FakeClient:
             raise TransientError("connection refused")
         return self.claims.pop(0) if self.claims else None
 
-    def download(self, url: str, target: Path, *, max_bytes: int) -> int:
+    def download(self, url: str, target: Path, *, max_bytes: int, on_chunk=None) -> int:  # type: ignore[no-untyped-def]
         target.write_bytes(b"video")
+        if on_chunk is not None:
+            on_chunk(5)
         return 5
 
     def progress(self, job_id: str, worker_id: str, **kwargs: Any) -> None:

@@ -331,3 +331,35 @@ async def test_a_video_over_two_gibibytes_minus_one_can_be_announced(client, mak
     body = await gql(client, """mutation { requestUpload(input: {kind: VIDEO, contentType: "video/mp4",
         size: 1.5}) { __typename } }""", token=token, expect_errors=True)
     assert body["errors"] and "whole number" in body["errors"][0]["message"]
+
+
+POLICY = """mutation($input: SetVisionPolicyInput!) { setVisionPolicy(input: $input) { __typename
+  ... on VisionPolicy { openHazardRules sampleFps maxAttempts model classRules severities { rule severity } }
+  ... on NotAllowed { message } ... on ValidationFailed { message field } } }"""
+
+
+async def test_the_vision_policy_is_set_by_admins_and_mine_managers(client, make_mine) -> None:
+    mine = await make_mine()
+    shown = (await gql(client, "{ visionPolicy { openHazardRules sampleFps maxAttempts } }",
+                       token=mine.token("safety_officer")))["visionPolicy"]
+    assert shown == {"openHazardRules": ["NO_ENTRY", "NO_LYING"], "sampleFps": 5.0, "maxAttempts": 3}
+    for who in ("safety_officer", "area_manager", "miner"):
+        refused = (await gql(client, POLICY, {"input": {"sampleFps": 2}}, token=mine.token(who)))["setVisionPolicy"]
+        assert refused["__typename"] == "NotAllowed", who
+    bad = (await gql(client, POLICY, {"input": {"sampleFps": 0}}, token=mine.token("admin")))["setVisionPolicy"]
+    assert bad["__typename"] == "ValidationFailed" and bad["field"] == "sample_fps"
+    changed = (await gql(client, POLICY, {"input": {
+        "openHazardRules": ["NO_LYING"], "sampleFps": 2.5, "maxAttempts": 5, "model": "helmets",
+        "classRules": {"no_helmet": "CLASS_PRESENT"}, "severities": [{"rule": "NO_ENTRY", "severity": "CRITICAL"}]}},
+        token=mine.token("mine_manager")))["setVisionPolicy"]
+    assert changed["openHazardRules"] == ["NO_LYING"] and changed["sampleFps"] == 2.5 and changed["model"] == "helmets"
+    severities = {s["rule"]: s["severity"] for s in changed["severities"]}
+    assert severities["NO_ENTRY"] == "CRITICAL" and severities["NO_LYING"] == "CRITICAL"
+    robot = await _robot(client, mine)
+    job = await _job(client, mine, robot["id"])
+    assert (await gql(client, JOBS, {"first": 1}, token=mine.token("admin")))["visionJobs"]["edges"][0]["node"][
+        "id"] == job["id"]
+    claimed = await claim(client, mine.device_tokens[WORKER], "w1")
+    assert (claimed["sampleFps"], claimed["model"], claimed["classRules"]) == (2.5, "helmets",
+                                                                              {"no_helmet": "CLASS_PRESENT"})
+    assert claimed["job"]["maxAttempts"] == 5
