@@ -354,7 +354,7 @@ class SetVisionPolicyInput:
     sample_fps: float | None = None
     max_attempts: int | None = None
     max_lease_seconds: int | None = None
-    model: str | None = strawberry.field(default=None, description='"" goes back to the worker\'s default')
+    model: str | None = strawberry.field(default=None, description="an empty string: back to the worker's default")
     class_rules: JSON | None = None
 
 
