@@ -49,6 +49,7 @@ CODE_LENGTH = 64
 MAX_TEXT = 2000
 MAX_EVENTS_PER_REPORT = 200
 MIN_LEASE_SECONDS = 10
+MAX_CLAIM_STEPS = 100
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = 200) -> str | None:
@@ -299,13 +300,11 @@ async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings
     policy = await _policy(session, actor.mine_id)
     lease = _lease(policy, lease_seconds)
     await service.write_lock(session, actor.mine_id)
-    while True:
+    for _ in range(MAX_CLAIM_STEPS):  # each step takes or fails one job; the bound only guards against a bug
         now = utcnow()
         job = await service.next_claimable(session=session, mine_id=actor.mine_id, now=now)
-        if job is None:
+        if job is None or not claimable(job.state, job.lease_expires_at, now):
             return None
-        if not claimable(job.state, job.lease_expires_at, now):  # pragma: no cover - the query says so
-            continue
         before = job_snapshot(job)
         if job.attempts >= job.max_attempts:
             reason = (f"gave up after {job.attempts} attempts: the worker's lease ran out each time "
@@ -331,6 +330,7 @@ async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings
         minutes = max(60, int(lease.total_seconds() // 60) + 10)
         url = await download_url(store=store, settings=settings, key=job.video_key, minutes=minutes)
         return Claim(job=job, camera=camera, zones=zones, policy=policy, video_url=url)
+    return None
 
 
 async def _running_job(session: AsyncSession, actor: Principal, job_id: uuid.UUID, worker_id: str) -> VisionJob:
