@@ -212,7 +212,7 @@ async def run(args: argparse.Namespace) -> None:
                 payload = await sub.next(wait_s=3600)
                 event = payload["data"]["alerts"]
                 if event["kind"] == "RAISED" and event["alert"]["sourceRef"] == ids["trip"]:
-                    value = event["alert"]["title"].rsplit(" ", 2)[-2]
+                    value = f"{float(event['alert']['title'].rsplit(' ', 2)[-2]):.3f}"  # the title says 1.2 for 1.200
                     if value in sent:
                         latencies.append((time.perf_counter() - sent.pop(value)) * 1000)
 
