@@ -450,6 +450,11 @@ async def _alarm_changes(session: AsyncSession, device: Device, batch: BatchIn,
             logger.warning("alarm change for unknown sensor %s ignored", change.sensor_code)
             continue
         sensor = sensors[brief.id]
+        if sensor.state_changed_at is not None and change.ts < sensor.state_changed_at:
+            logger.warning("stale alarm change %s of %s at %s ignored (a later one is applied)", change.event.value,
+                           sensor.code, change.ts.isoformat())
+            continue
+        sensor.state_changed_at = change.ts
         _apply_state(sensor, change)
         action = alert_action(change.event, change.level)
         key = dedupe_key(sensor.id, action.condition)

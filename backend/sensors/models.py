@@ -74,6 +74,8 @@ class Sensor(IdMixin, TimestampMixin, Base):
     level: Mapped[SensorLevel] = mapped_column(_enum(SensorLevel), default=SensorLevel.NORMAL)
     fault: Mapped[SensorFault | None] = mapped_column(_enum(SensorFault), default=None)
     power_cut: Mapped[bool] = mapped_column(default=False)
+    state_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Time of the latest alarm change applied; an older one (a batch replayed out of order) is stale."""
 
 
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")

@@ -92,6 +92,14 @@ async def test_out_of_order_and_gaps_are_reported(client, make_mine) -> None:
     bridges = (await gql(client, BRIDGES, token=mine.token("admin")))["sensorBridges"]
     assert bridges == [{"deviceId": bridges[0]["deviceId"], "lastSeq": 8, "batches": 3, "missingSeqs": 2,
                         "outOfOrderBatches": 1}]
+    # an alarm change older than the one applied (a batch replayed late) changes neither state nor alerts
+    t = now()
+    await ingest(client, token, seq=9, readings=[], changes=[change("CH4-1", "POWER_RESTORED", "NORMAL", 0.4, t)])
+    stale = await ingest(client, token, seq=7, readings=[], changes=[
+        change("CH4-1", "POWER_CUT", "ALARM", 1.6, t - timedelta(seconds=5))])
+    assert stale["outOfOrder"] is True and stale["alertsRaised"] == 0
+    sensors = (await gql(client, SENSORS, token=mine.token("miner")))["sensors"]
+    assert sensors[0]["powerCut"] is False
 
 
 async def test_bad_readings_are_counted_never_raised(client, make_mine, platform) -> None:

@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('level', sa.Enum('NORMAL', 'WARNING', 'ALARM', name='sensorlevel', native_enum=False, length=32), nullable=False),
     sa.Column('fault', sa.Enum('OUT_OF_RANGE', 'STUCK', 'SILENT', name='sensorfault', native_enum=False, length=32), nullable=True),
     sa.Column('power_cut', sa.Boolean(), nullable=False),
+    sa.Column('state_changed_at', backend.database.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', backend.database.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', backend.database.base.UTCDateTime(timezone=True), nullable=False),
