@@ -208,6 +208,43 @@ async def test_the_cli_worker_stops_on_sigterm(live_server, make_mine, vision_se
     assert refused.returncode == 1 and b"vision worker" in out, out
 
 
+class FileClient(FakeClient):
+    """Serves a given file as the job's video."""
+
+    def __init__(self, claims: list[JobClaim | None], videos: dict[str, Path]) -> None:
+        super().__init__(claims)
+        self.videos = videos
+
+    def download(self, url: str, target: Path, *, max_bytes: int, on_chunk=None) -> int:  # type: ignore[no-untyped-def]
+        data = self.videos[url].read_bytes()
+        target.write_bytes(data)
+        return len(data)
+
+
+def test_bad_videos_fail_with_their_reason_and_the_worker_goes_on(analyzer, vision_settings, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    empty, text, huge = tmp_path / "empty.mp4", tmp_path / "notes.mp4", tmp_path / "huge.avi"
+    empty.write_bytes(b"")
+    text.write_text("shift report, not a video\n" * 30)
+    writer = cv2.VideoWriter(str(huge), cv2.VideoWriter_fourcc(*"MJPG"), 10, (4000, 2400))
+    for _ in range(2):
+        writer.write(np.zeros((2400, 4000, 3), np.uint8))
+    writer.release()
+    claims = [_claim(name).model_copy(update={"video_url": name}) for name in ("empty", "text", "huge")]
+    client = FileClient(claims, {"empty": empty, "text": text, "huge": huge})
+    worker = VisionWorker(vision_settings.model_copy(update={"work_dir": tmp_path / "w"}), client,  # type: ignore[arg-type]
+                          worker_id="w", analyzer_factory=lambda _s: analyzer)
+    stats = worker.run(once=True)
+    assert [(o.job_id, o.state) for o in stats.outcomes] == [("empty", "FAILED"), ("text", "FAILED"),
+                                                             ("huge", "FAILED")]
+    reasons = {c[1][0]: c[1][1] for c in client.calls if c[0] == "fail"}
+    assert reasons["empty"].startswith("EMPTY_FILE") and reasons["text"].startswith("NOT_A_VIDEO")
+    assert reasons["huge"].startswith("RESOLUTION_TOO_LARGE") and "4000×2400" in reasons["huge"]
+    assert all(c[1][2] is False for c in client.calls if c[0] == "fail")  # not retried: the file is bad
+
+
 def test_client_maps_claim_zones(vision_settings) -> None:
     client = VisionClient("http://127.0.0.1:9/graphql", "msd_x", timeout=1)
     with pytest.raises(TransientError):

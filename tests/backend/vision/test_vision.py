@@ -161,6 +161,8 @@ async def test_concurrent_claims_take_each_job_once(client, make_mine) -> None:
     robot = await _robot(client, mine)
     await define_zone(client, mine.token("admin"), robot["id"], rule="NO_ENTRY", points=SQUARE)
     jobs = [await _job(client, mine, robot["id"]) for _ in range(6)]
+    other = await make_mine()  # another mine's worker never sees these jobs
+    assert (await claim(client, other.device_tokens[WORKER], "elsewhere"))["__typename"] == "NoVisionJob"
     worker = mine.device_tokens[WORKER]
     claims = await asyncio.gather(*(claim(client, worker, f"w{i}") for i in range(15)))
     taken = [c for c in claims if c["__typename"] == "VisionJobClaim"]
