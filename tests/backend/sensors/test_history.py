@@ -3,6 +3,7 @@ retention drops only what is past its period and keeps the hourly statistics."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -96,3 +97,50 @@ async def test_retention_deletes_only_what_is_old_and_keeps_statistics(client, m
         await session.commit()
         assert await session.scalar(select(func.count()).select_from(SensorReading)
                                     .where(SensorReading.sensor_id == sensor_id)) == 3
+
+
+async def test_retention_runs_in_the_background_and_from_the_cli(client, make_mine, platform, settings_for,
+                                                                 database_url, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from backend import cli
+    from backend.config import get_settings
+    from backend.platform import Platform
+    from backend.sensors import tasks
+
+    mine = await make_mine()
+    token = mine.device_tokens[DeviceKind.SENSOR_BRIDGE]
+    sensor = await add_sensor(client, mine, "CH4-1")
+    sensor_id = uuid.UUID(sensor["id"])
+    old = hour_now() - timedelta(days=platform.settings.sensor_raw_retention_days + 2)
+
+    async def old_readings() -> int:
+        async with platform.session_factory() as session:
+            return await session.scalar(select(func.count()).select_from(SensorReading).where(
+                SensorReading.sensor_id == sensor_id, SensorReading.ts < hour_now() - timedelta(days=30)))
+
+    await ingest(client, token, seq=1, readings=[reading("CH4-1", 0.3, old)])
+    assert await old_readings() == 1
+    monkeypatch.setattr(tasks, "FIRST_RUN_DELAY_S", 0.0)
+    background = Platform.from_settings(settings_for(database_url, sensor_retain_interval_minutes=0.01))
+    loop = asyncio.create_task(tasks.retention_loop(background))
+    try:
+        for _ in range(100):
+            if await old_readings() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await old_readings() == 0
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+        await background.close()
+
+    await ingest(client, token, seq=2, readings=[reading("CH4-1", 0.3, old + timedelta(minutes=1))])
+    monkeypatch.setenv("MINESAFE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = await asyncio.to_thread(CliRunner().invoke, cli.app, ["sensor-data", "retain"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "raw readings" in result.output and await old_readings() == 0
