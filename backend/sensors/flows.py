@@ -66,7 +66,8 @@ async def ensure_profiles(session: AsyncSession, *, mine_id: uuid.UUID) -> None:
     """Preload DOMAIN.md's thresholds as the mine's editable profiles, the first time they are needed."""
     if await service.has_profiles(session=session, mine_id=mine_id):
         return
-    await service.insert_profiles(session=session, mine_id=mine_id, rows=DEFAULT_PROFILES)
+    if not await service.insert_profiles(session=session, mine_id=mine_id, rows=DEFAULT_PROFILES):
+        return  # a concurrent first use preloaded them
     await record_audit(session, actor=None, mine_id=mine_id, action="sensor_thresholds.preloaded",
                        subject_type="mine", subject_id=mine_id, before={},
                        after={f"{k.value}/{loc}": t.as_dict() for k, loc, t in DEFAULT_PROFILES})
@@ -94,9 +95,22 @@ async def set_threshold_profile(session: AsyncSession, *, actor: Principal, kind
         setattr(profile, name, getattr(values, name))
     profile.updated_at = utcnow()
     await session.flush()
+    await _check_sensors_of_kind(session, mine_id=actor.mine_id, kind=kind)
     await record_audit(session, actor=actor, action="sensor_thresholds.changed", subject_type="sensor_threshold",
                        subject_id=profile.id, before=before, after=profile_snapshot(profile))
     return profile
+
+
+async def _check_sensors_of_kind(session: AsyncSession, *, mine_id: uuid.UUID, kind: SensorKind) -> None:
+    """A profile change must not leave a sensor's override inconsistent with it (the bridge would refuse it)."""
+    sensors = [s for s in await service.list_sensors(session=session, mine_id=mine_id)
+               if s.kind is kind and s.threshold_override]
+    for sensor, values in (await effective_thresholds(session, mine_id=mine_id, sensors=sensors)).items():
+        problems = threshold_problems(values)
+        if problems:
+            code = next(s.code for s in sensors if s.id == sensor)
+            raise ValidationFailedError(f"sensor {code}'s own limits would conflict with this profile: "
+                                        f"{problems[0][1]}; change its override first", field="thresholds")
 
 
 # --- power zones -----------------------------------------------------------------------------------
@@ -227,13 +241,14 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
     if data.clear_threshold_override:
         sensor.threshold_override = None
     elif data.threshold_override is not None:
-        override = {k: v for k, v in data.threshold_override.items() if k in THRESHOLD_FIELDS}
-        profiles = await service.profile_map(session=session, mine_id=actor.mine_id)
-        _check_thresholds(effective_profile(profiles, sensor.kind, sensor.location_type).merged(override),
-                          "thresholdOverride")
-        sensor.threshold_override = override
+        sensor.threshold_override = {k: v for k, v in data.threshold_override.items() if k in THRESHOLD_FIELDS}
     if data.is_active is not None:
         sensor.is_active = data.is_active
+    # the limits in force (the profile of the sensor's kind and location, then its override) must stay
+    # consistent, or the bridge would refuse the mine's whole config
+    profiles = await service.profile_map(session=session, mine_id=actor.mine_id)
+    _check_thresholds(effective_profile(profiles, sensor.kind, sensor.location_type).merged(sensor.threshold_override),
+                      "thresholdOverride")
 
 
 async def add_sensor(session: AsyncSession, *, actor: Principal, data: SensorData) -> Sensor:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.database.base import utcnow
 from backend.graphql.errors import NotFoundError
 from backend.sensors.models import (
     BridgeLink,
@@ -141,15 +142,18 @@ async def has_profiles(*, session: AsyncSession, mine_id: uuid.UUID) -> bool:
 
 
 async def insert_profiles(*, session: AsyncSession, mine_id: uuid.UUID,
-                          rows: Iterable[tuple[SensorKind, str, ThresholdValues]]) -> None:
-    """Insert profiles that do not exist yet (concurrent preloads of one mine insert each row once)."""
-    values = [{"id": uuid.uuid4(), "mine_id": mine_id, "kind": kind, "location_key": key, **t.as_dict()}
-              for kind, key, t in rows]
+                          rows: Iterable[tuple[SensorKind, str, ThresholdValues]]) -> int:
+    """Insert profiles that do not exist yet (concurrent preloads of one mine insert each row once);
+    returns how many this call inserted."""
+    now = utcnow()
+    values = [{"id": uuid.uuid4(), "mine_id": mine_id, "kind": kind, "location_key": key, "created_at": now,
+               "updated_at": now, **t.as_dict()} for kind, key, t in rows]
     if not values:
-        return
+        return 0
     insert = insert_for(session)
-    await session.execute(insert(ThresholdProfile).on_conflict_do_nothing(
-        index_elements=["mine_id", "kind", "location_key"]), values)
+    statement = insert(ThresholdProfile).values(values).on_conflict_do_nothing(
+        index_elements=["mine_id", "kind", "location_key"]).returning(ThresholdProfile.id)
+    return len((await session.execute(statement)).all())
 
 
 # --- ingestion -------------------------------------------------------------------------------------

@@ -124,3 +124,21 @@ async def test_bridge_config_needs_a_sensor_bridge_token(client, make_mine) -> N
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     body = await bridge_config(client, "msd_not-a-real-token", expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_limits_in_force_stay_consistent_for_the_bridge(client, make_mine) -> None:
+    mine = await make_mine()
+    sensor = await add_sensor(client, mine, "CH4-1", thresholdOverride={"alarm": 0.9, "restore": 0.9})
+    assert sensor["thresholdOverride"] == {"alarm": 0.9, "restore": 0.9}
+    # a profile whose power cut falls below the sensor's own alarm level would break the bridge's config
+    lower = {"input": {"kind": "CH4", "locationType": "WORKING_FACE",
+                       "thresholds": {"alarm": 0.7, "powerCut": 0.8, "restore": 0.7}}}
+    refused = (await gql(client, SET_PROFILE, lower, token=mine.token("admin")))["setThresholdProfile"]
+    assert refused["__typename"] == "ValidationFailed" and "CH4-1" in refused["message"]
+    # moving the sensor where the profile's power cut is 0.5 would too
+    moved = {"input": {"sensorId": sensor["id"], "locationType": "INTAKE_HIGH_GAS"}}
+    assert (await gql(client, UPDATE_SENSOR, moved, token=mine.token("admin")))["updateSensor"]["__typename"] \
+        == "ValidationFailed"
+    token = mine.device_tokens[DeviceKind.SENSOR_BRIDGE]
+    config = await bridge_config(client, token)
+    assert BridgeConfig(mine_code=config["mineCode"], sensors=config["sensors"]).sensors[0].thresholds.alarm == 0.9
