@@ -45,6 +45,15 @@ class AbortJob(Exception):
     """The job cannot go on here (lease lost, backend gone too long, stop requested)."""
 
 
+def failure_reason(error: Exception) -> str:
+    """A job's failure reason: a stable code first (`CORRUPT_VIDEO: …`, `BAD_ZONE: …`), then the words."""
+    text = str(error)
+    if isinstance(error, VideoError | DownloadError) or text.startswith("MODEL_"):
+        return text
+    code = "BAD_ZONE" if isinstance(error, PolygonError) else "MODEL_ERROR"
+    return f"{code}: {text}"
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{random.randbytes(3).hex()}"
 
@@ -182,10 +191,8 @@ class VisionWorker:
             started = time.perf_counter()
             self._analyse(claim, target, outcome)
             outcome.seconds["analyse"] = time.perf_counter() - started
-        except (VideoError, PolygonError, ModelError, KeyError, DownloadError) as error:
-            reason = str(error) if isinstance(error, VideoError | DownloadError) else \
-                f"{type(error).__name__.upper()}: {error}"
-            self._finish_failed(claim, outcome, reason, retry=False)
+        except (VideoError, PolygonError, ModelError, DownloadError) as error:
+            self._finish_failed(claim, outcome, failure_reason(error), retry=False)
         except (AbortJob, StopRequested) as error:
             if isinstance(error, StopRequested) or self.stopping:
                 self._finish_failed(claim, outcome, f"WORKER_STOPPED: worker {self.worker_id} was stopped",
@@ -208,7 +215,10 @@ class VisionWorker:
         return outcome
 
     def _analyse(self, claim: JobClaim, video: Path, outcome: JobOutcome) -> None:
-        analyzer = self.analyzer(claim.model)
+        try:
+            analyzer = self.analyzer(claim.model)
+        except KeyError as error:  # the mine names a detector this worker does not have
+            raise ModelError(f"MODEL_UNKNOWN: {error.args[0] if error.args else error}") from error
         analyzer.settings = analyzer.settings.model_copy(update={"sample_fps": self.sample_fps or claim.sample_fps})
         info = analyzer.open(video)
         last_report = [time.monotonic()]

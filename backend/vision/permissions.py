@@ -50,6 +50,8 @@ class CanSeeVisionResults:
         """An area manager without a mine-wide role sees their own area only."""
         if actor.roles & (RESULT_VIEWERS - {Role.AREA_MANAGER}):
             return None
+        if actor.area_id is None:
+            raise NotAllowedError("an area manager without an area sees no vision results")
         return actor.area_id
 
 

@@ -245,6 +245,20 @@ def test_bad_videos_fail_with_their_reason_and_the_worker_goes_on(analyzer, visi
     assert all(c[1][2] is False for c in client.calls if c[0] == "fail")  # not retried: the file is bad
 
 
+def test_an_unknown_model_fails_the_job_and_the_worker_goes_on(vision_settings, tmp_path: Path) -> None:
+    def factory(settings):  # type: ignore[no-untyped-def]
+        if settings.model == "helmets":
+            raise KeyError("unknown models ['helmets']; registered: ['pose']")
+        return FakeAnalyzer(settings)
+
+    client = FakeClient([_claim("j1").model_copy(update={"model": "helmets"}), _claim("j2")])
+    worker = VisionWorker(vision_settings.model_copy(update={"work_dir": tmp_path}), client,  # type: ignore[arg-type]
+                          worker_id="w", analyzer_factory=factory)
+    stats = worker.run(once=True)
+    assert [(o.job_id, o.state) for o in stats.outcomes] == [("j1", "FAILED"), ("j2", "DONE")]
+    assert stats.outcomes[0].reason.startswith("MODEL_UNKNOWN") and "helmets" in stats.outcomes[0].reason
+
+
 def test_client_maps_claim_zones(vision_settings) -> None:
     client = VisionClient("http://127.0.0.1:9/graphql", "msd_x", timeout=1)
     with pytest.raises(TransientError):
