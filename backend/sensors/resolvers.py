@@ -77,11 +77,12 @@ class Query:
                                   "maxPoints: raw readings when they fit, else means with min and max per bucket "
                                   "(from raw readings, or hourly statistics for long ranges).")
     async def sensor_series(self, info: Info[Context, None], sensor_id: strawberry.ID, since: datetime | None = None,
-                            until: datetime | None = None, max_points: int = 500) -> list[SensorPointType]:
+                            until: datetime | None = None, max_points: int | None = 500) -> list[SensorPointType]:
         ctx = info.context
         principal = ctx.person()
         sensor = await service.get_in_mine_or_raise(session=ctx.session, sensor_id=parse_id(sensor_id, "sensorId"),
                                                     mine_id=principal.mine_id)
+        max_points = 500 if max_points is None else max_points
         start, end = series_window(since, until, max_points, ctx.settings.sensor_series_max_points)
         points = await service.series(session=ctx.session, sensor=sensor, since=start, until=end,
                                       max_points=max_points, raw_limit=ctx.settings.sensor_series_raw_limit)

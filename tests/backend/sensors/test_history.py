@@ -144,3 +144,20 @@ async def test_retention_runs_in_the_background_and_from_the_cli(client, make_mi
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "raw readings" in result.output and await old_readings() == 0
+
+
+async def test_the_apps_own_queries(client, make_mine) -> None:
+    """The field app's sensor queries (mobile/api/alerts.py) as it sends them."""
+    from mobile.api.alerts import SENSOR_SERIES, SENSORS
+
+    mine = await make_mine()
+    sensor = await add_sensor(client, mine, "CH4-1", area=1)
+    await ingest(client, mine.device_tokens[DeviceKind.SENSOR_BRIDGE], seq=1,
+                 readings=[reading("CH4-1", 0.42, datetime.now(UTC) - timedelta(seconds=5))])
+    listed = (await gql(client, SENSORS, {"areaId": str(mine.areas[1])}, token=mine.token("miner")))["sensors"]
+    assert [(s["code"], s["lastValue"], s["thresholds"]["powerCut"]) for s in listed] == [("CH4-1", 0.42, 1.5)]
+    for max_points in (None, 50):
+        variables = {"sensorId": sensor["id"], "since": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+                     "maxPoints": max_points}
+        points = (await gql(client, SENSOR_SERIES, variables, token=mine.token("miner")))["sensorSeries"]
+        assert [p["value"] for p in points] == [0.42]
