@@ -19,6 +19,7 @@ from backend.storage.service import download_url
 from backend.storage.types import BigInt
 from backend.vision import loaders
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
+from backend.vision.permissions import RESULT_VIEWERS
 from backend.vision.rules import CameraKind, VisionJobState, VisionPolicy, ZoneCoords, ZoneRule
 
 CameraKindType = strawberry.enum(CameraKind, name="CameraKind")
@@ -72,7 +73,6 @@ class CameraType:
     code: str
     name: str
     kind: CameraKindType  # type: ignore[valid-type]
-    stream_url: str | None
     frame_width: int | None
     frame_height: int | None
     device_id: strawberry.ID | None
@@ -81,8 +81,16 @@ class CameraType:
     @classmethod
     def from_model(cls, camera: Camera) -> CameraType:
         return cls(model=camera, id=_id(camera.id), code=camera.code, name=camera.name, kind=camera.kind,
-                   stream_url=camera.stream_url, frame_width=camera.frame_width, frame_height=camera.frame_height,
+                   frame_width=camera.frame_width, frame_height=camera.frame_height,
                    device_id=_optional_id(camera.device_id), active=camera.is_active)
+
+    @strawberry.field(description="The live stream (it may carry credentials): shown to those who see vision "
+                                  "results, null for others.")
+    def stream_url(self, info: Info[Context, None]) -> str | None:
+        principal = info.context.principal
+        if principal is None or principal.is_device or not principal.roles & RESULT_VIEWERS:
+            return None
+        return self.model.stream_url
 
     @strawberry.field
     async def area(self, info: Info[Context, None]) -> AreaType:

@@ -87,8 +87,11 @@ async def test_zones_are_validated(client, make_mine) -> None:
     assert retired == {"__typename": "DangerZone", "id": crowd["id"], "active": False}
     again = (await gql(client, RETIRE_ZONE, {"id": crowd["id"]}, token=admin))["retireDangerZone"]
     assert again["__typename"] == "InvalidTransition"
-    cameras = await gql(client, "{ cameras { id code zones { id } } }", token=mine.token("miner"))
+    cameras = await gql(client, "{ cameras { id code streamUrl zones { id } } }", token=mine.token("miner"))
     assert {c["id"]: len(c["zones"]) for c in cameras["cameras"]} == {camera["id"]: 1, robot["id"]: 0}
+    assert all(c["streamUrl"] is None for c in cameras["cameras"])  # it may carry the camera's password
+    cameras = await gql(client, "{ cameras { id streamUrl } }", token=mine.token("safety_officer"))
+    assert {c["id"]: c["streamUrl"] for c in cameras["cameras"]}[camera["id"]] == "rtsp://10.0.0.5/stream1"
 
 
 async def test_configuration_needs_admin_or_own_area_manager(client, make_mine) -> None:
