@@ -501,13 +501,15 @@ def _apply_state(sensor: Sensor, change: AlarmChangeIn) -> None:
 
 
 # --- retention -------------------------------------------------------------------------------------
-async def retain(session: AsyncSession, *, settings: Settings, now: datetime | None = None) -> service.RetainResult:
-    """Apply the retention periods: raw readings (and batch records) and hourly statistics."""
+async def retain(session: AsyncSession, *, settings: Settings, now: datetime | None = None,
+                 max_readings: int = 1_000_000_000) -> service.RetainResult:
+    """Apply the retention periods: raw readings (at most max_readings in this transaction, oldest first; batch
+    records with them) and hourly statistics."""
     now = now or utcnow()
     raw_cut = now - timedelta(days=settings.sensor_raw_retention_days)
     result = await service.delete_older(session=session, readings_before=raw_cut,
                                         stats_before=now - timedelta(days=settings.sensor_stats_retention_days),
-                                        batches_before=raw_cut)
+                                        batches_before=raw_cut, max_readings=max_readings)
     logger.info("sensor retention: %s readings, %s hourly statistics, %s batch records deleted",
                 result.readings_deleted, result.stats_deleted, result.batches_deleted)
     return result

@@ -245,9 +245,12 @@ class RetainResult:
 
 
 async def delete_older(*, session: AsyncSession, readings_before: datetime, stats_before: datetime,
-                       batches_before: datetime) -> RetainResult:
-    """Drop raw readings, hourly statistics and batch records older than their cut-offs."""
-    readings = await session.execute(delete(SensorReading).where(SensorReading.ts < readings_before))
+                       batches_before: datetime, max_readings: int) -> RetainResult:
+    """Drop raw readings (at most max_readings, oldest first), hourly statistics and batch records older
+    than their cut-offs."""
+    oldest = (select(SensorReading.id).where(SensorReading.ts < readings_before).order_by(SensorReading.ts)
+              .limit(max_readings))
+    readings = await session.execute(delete(SensorReading).where(SensorReading.id.in_(oldest.scalar_subquery())))
     stats = await session.execute(delete(SensorHourStat).where(SensorHourStat.hour < stats_before))
     batches = await session.execute(delete(SensorBatch).where(SensorBatch.received_at < batches_before))
     return RetainResult(readings_deleted=readings.rowcount or 0, stats_deleted=stats.rowcount or 0,

@@ -11,14 +11,23 @@ from backend.sensors.service import RetainResult
 
 logger = logging.getLogger(__name__)
 FIRST_RUN_DELAY_S = 30.0
+CHUNK = 20_000
 
 
-async def run_retention(platform: Platform) -> RetainResult:
-    """Apply the retention periods of Settings once, in one transaction."""
-    async with platform.session_factory() as session:
-        result = await flows.retain(session, settings=platform.settings)
-        await session.commit()
-    return result
+async def run_retention(platform: Platform, *, chunk: int = CHUNK) -> RetainResult:
+    """Apply the retention periods of Settings, in transactions of at most `chunk` readings (ingestion goes on
+    between them: SQLite has one writer at a time)."""
+    total = RetainResult(readings_deleted=0, stats_deleted=0, batches_deleted=0)
+    while True:
+        async with platform.session_factory() as session:
+            result = await flows.retain(session, settings=platform.settings, max_readings=chunk)
+            await session.commit()
+        total = RetainResult(readings_deleted=total.readings_deleted + result.readings_deleted,
+                             stats_deleted=total.stats_deleted + result.stats_deleted,
+                             batches_deleted=total.batches_deleted + result.batches_deleted)
+        if result.readings_deleted < chunk:
+            return total
+        await asyncio.sleep(0)
 
 
 async def retention_loop(platform: Platform) -> None:

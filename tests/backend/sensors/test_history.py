@@ -161,3 +161,18 @@ async def test_the_apps_own_queries(client, make_mine) -> None:
                      "maxPoints": max_points}
         points = (await gql(client, SENSOR_SERIES, variables, token=mine.token("miner")))["sensorSeries"]
         assert [p["value"] for p in points] == [0.42]
+
+
+async def test_retention_deletes_in_chunks(client, make_mine, platform) -> None:
+    from backend.sensors.tasks import run_retention
+
+    mine = await make_mine()
+    sensor = await add_sensor(client, mine, "CH4-1")
+    old = hour_now() - timedelta(days=platform.settings.sensor_raw_retention_days + 1)
+    readings = [reading("CH4-1", 0.3, old + timedelta(seconds=i)) for i in range(25)]
+    await ingest(client, mine.device_tokens[DeviceKind.SENSOR_BRIDGE], seq=1, readings=readings)
+    result = await run_retention(platform, chunk=10)
+    assert result.readings_deleted >= 25
+    async with platform.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(SensorReading)
+                                    .where(SensorReading.sensor_id == uuid.UUID(sensor["id"]))) == 0
