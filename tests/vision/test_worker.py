@@ -208,6 +208,46 @@ async def test_the_cli_worker_stops_on_sigterm(live_server, make_mine, vision_se
     assert refused.returncode == 1 and b"vision worker" in out, out
 
 
+async def test_sigterm_during_a_job_hands_it_back(live_server, make_mine, vision_settings, tmp_path: Path) -> None:
+    from tests.vision.synth import write_scene_video
+
+    mine = await make_mine()
+    robot_token = mine.device_tokens[DeviceKind.ROBOT]
+    long_video = tmp_path / "long.mp4"
+    write_scene_video(long_video, frames=400)  # 40 s: long enough to be stopped half-way
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
+        robot = await register_camera(http, mine.token("admin"), mine.areas[0], kind="ROBOT")
+        await define_zone(http, mine.token("admin"), robot["id"], rule="NO_LYING", points=WHOLE)
+        job = await submit(http, robot_token, robot_id=robot["id"],
+                           key=await upload_video(http, robot_token, long_video.read_bytes()))
+        token_file = tmp_path / "token"
+        token_file.write_text(mine.device_tokens[DeviceKind.VISION_WORKER])
+        env = {**os.environ, "MINESAFE_VISION_WORK_DIR": str(tmp_path / "work"),
+               "MINESAFE_VISION_CACHE_DIR": str(vision_settings.cache_dir),
+               "MINESAFE_VISION_PROGRESS_EVERY_SECONDS": "0.2"}
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "minesafe"), "vision", "worker", "--api-url",
+            live_server.url + "/graphql", "--token-file", str(token_file), "--worker-id", "stopped",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            query = "query($id: ID!) { visionJob(id: $id) { state attempts progress failureReason } }"
+            for _ in range(600):  # until it has analysed part of the video
+                state = (await gql(http, query, {"id": job["id"]}, token=mine.token("admin")))["visionJob"]
+                if state["state"] == "RUNNING" and state["progress"] > 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert state["state"] == "RUNNING" and state["progress"] < 1, state
+            process.send_signal(signal.SIGTERM)
+            out, _ = await asyncio.wait_for(process.communicate(), 60)
+        finally:
+            if process.returncode is None:
+                process.kill()
+        assert process.returncode == 0 and b"1 handed back" in out, out
+        after = (await gql(http, query, {"id": job["id"]}, token=mine.token("admin")))["visionJob"]
+        assert after["state"] == "QUEUED" and after["attempts"] == 1
+        assert after["failureReason"].startswith("WORKER_STOPPED")
+
+
 class FileClient(FakeClient):
     """Serves a given file as the job's video."""
 
