@@ -175,6 +175,13 @@ async def test_concurrent_claims_take_each_job_once(client, make_mine) -> None:
     assert sample["attempt"] == 1 and sample["job"]["state"] == "RUNNING" and sample["sampleFps"] == 5.0
     assert [z["rule"] for z in sample["zones"]] == ["NO_ENTRY"] and sample["openHazardRules"] == ["NO_ENTRY",
                                                                                                   "NO_LYING"]
+    officer = mine.token("safety_officer")
+    page = (await gql(client, JOBS, {"first": 4, "states": ["RUNNING"]}, token=officer))["visionJobs"]
+    rest = (await gql(client, JOBS, {"first": 4, "states": ["RUNNING"], "after": page["pageInfo"]["endCursor"]},
+                      token=officer))["visionJobs"]
+    assert page["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+    assert [e["node"]["id"] for e in page["edges"] + rest["edges"]] == [j["id"] for j in reversed(jobs)]
+    assert (await gql(client, JOBS, {"first": 4, "states": ["QUEUED"]}, token=officer))["visionJobs"]["edges"] == []
     video = await client.get(sample["videoUrl"].removeprefix("http://testserver"))
     assert video.status_code == 200 and video.content == FAKE_VIDEO
     assert (await claim(client, mine.device_tokens[ROBOT], "robot"))["__typename"] == "NotAllowed"
