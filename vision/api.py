@@ -71,7 +71,12 @@ class LeaseLost(BackendError):
 
 
 class DownloadError(BackendError):
-    """The video could not be fetched for good (expired link, missing object, over the size cap)."""
+    """The video could not be fetched (missing object, over the size cap; `retryable`: an expired or refused
+    link, which a new claim renews)."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class JobClaim(BaseModel):
@@ -215,7 +220,8 @@ class VisionClient:
                 if response.status_code >= 500:
                     raise TransientError(f"video download answered {response.status_code}")
                 if response.status_code >= 400:
-                    raise DownloadError(f"DOWNLOAD_FAILED: the object store answered {response.status_code}")
+                    raise DownloadError(f"DOWNLOAD_FAILED: the object store answered {response.status_code}",
+                                        retryable=response.status_code in (401, 403, 410))
                 length = response.headers.get("content-length")
                 if length and length.isdigit() and int(length) > max_bytes:
                     raise DownloadError(f"DOWNLOAD_TOO_LARGE: {length} bytes, the cap is {max_bytes}")

@@ -192,7 +192,8 @@ class VisionWorker:
             self._analyse(claim, target, outcome)
             outcome.seconds["analyse"] = time.perf_counter() - started
         except (VideoError, PolygonError, ModelError, DownloadError) as error:
-            self._finish_failed(claim, outcome, failure_reason(error), retry=False)
+            retry = isinstance(error, DownloadError) and error.retryable  # a new claim signs a new link
+            self._finish_failed(claim, outcome, failure_reason(error), retry=retry)
         except (AbortJob, StopRequested) as error:
             if isinstance(error, StopRequested) or self.stopping:
                 self._finish_failed(claim, outcome, f"WORKER_STOPPED: worker {self.worker_id} was stopped",

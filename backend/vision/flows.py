@@ -382,6 +382,7 @@ async def complete(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID
     before = job_snapshot(job)
     now = utcnow()
     job.state = VisionJobState.DONE
+    job.failure_reason = None  # a handed-back attempt's reason no longer applies
     job.summary = summary if isinstance(summary, dict) else None
     job.progress = 1.0
     job.finished_at = job.updated_at = now

@@ -299,6 +299,22 @@ def test_an_unknown_model_fails_the_job_and_the_worker_goes_on(vision_settings, 
     assert stats.outcomes[0].reason.startswith("MODEL_UNKNOWN") and "helmets" in stats.outcomes[0].reason
 
 
+def test_an_expired_link_hands_the_job_back_and_a_missing_video_fails_it(vision_settings, tmp_path: Path) -> None:
+    from vision.api import DownloadError
+
+    class Refusing(FakeClient):
+        def download(self, url: str, target: Path, *, max_bytes: int, on_chunk=None) -> int:  # type: ignore[no-untyped-def]
+            status = 410 if url.endswith("expired") else 404
+            raise DownloadError(f"DOWNLOAD_FAILED: the object store answered {status}", retryable=status == 410)
+
+    client = Refusing([_claim("j1").model_copy(update={"video_url": "http://s/expired"}), _claim("j2")])
+    worker = VisionWorker(vision_settings.model_copy(update={"work_dir": tmp_path}), client,  # type: ignore[arg-type]
+                          worker_id="w", analyzer_factory=FakeAnalyzer)
+    stats = worker.run(once=True)
+    assert [(o.job_id, o.state) for o in stats.outcomes] == [("j1", "REQUEUED"), ("j2", "FAILED")]
+    assert stats.outcomes[1].reason == "DOWNLOAD_FAILED: the object store answered 404"
+
+
 def test_client_maps_claim_zones(vision_settings) -> None:
     client = VisionClient("http://127.0.0.1:9/graphql", "msd_x", timeout=1)
     with pytest.raises(TransientError):
