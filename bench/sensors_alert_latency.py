@@ -14,6 +14,8 @@ GraphQL client, outbox on disk) and the load run in this process against the rea
 2. Alert latency under that load: every second the TRIP sensor crosses its alarm threshold (and goes back,
    which resolves the alert); time from the MQTT publish of the crossing reading to the RAISED event on
    the GraphQL `alerts` subscription (graphql-transport-ws, as the app sees it), p50 / p99.
+3. Capacity: --burst substation batches (default 300 × 100 readings) published at once after the run; the
+   bare subscriber's rate and the rate at which they end stored in the backend, and the ratio.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -243,6 +245,7 @@ async def run(args: argparse.Namespace) -> None:
         await asyncio.sleep(1.5)
         receiver.cancel()
     stored = await stored_count(settings) - start_count
+    burst = await burst_capacity(args.burst, settings, pub, bare, mine) if args.burst else None
     bridge.stop()
     for c in (pub, bare_sub):
         c.disconnect()
@@ -257,15 +260,47 @@ async def run(args: argparse.Namespace) -> None:
           f"drained {drained_s - load_s:.1f} s after the load stopped")
     print(f"alert latency (publish → RAISED on the alerts subscription): n={len(latencies)} "
           f"p50 {statistics.median(latencies):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms, max {max(latencies):.0f} ms")
+    if burst:
+        total, bare_s, stored_s = burst
+        print(f"burst capacity: {total} readings published at once; bare subscriber {total / bare_s:,.0f}/s, stored "
+              f"by the backend {total / stored_s:,.0f}/s, ratio {bare_s / stored_s:.2f}")
     for zone in ["z30", *(f"z{i}" for i in range(STATIONS))]:  # leave no retained bench commands behind
         cleaner = mqtt_client()
         cleaner.publish(f"minesafe/{mine}/control/{zone}", b"", qos=1, retain=True).wait_for_publish(5)
         cleaner.disconnect()
 
 
+async def burst_capacity(batches: int, settings: Settings, pub: mqtt.Client, bare: list[int],
+                         mine: str) -> tuple[int, float, float]:
+    """Publish `batches` substation batches of 100 at once: how fast the bare subscriber gets them, and how
+    fast they end stored in the backend (the bridge forwards what each 0.2 s flush gathered, one call each)."""
+    total = batches * 100
+    before_stored, before_bare = await stored_count(settings), bare[0]
+    base = datetime.now(UTC)
+    payloads = []
+    for b in range(batches):
+        ts = base + timedelta(milliseconds=b // STATIONS + 1)
+        station = b % STATIONS
+        readings = [BatchReading(sensor_id=f"S{station * 100 + i:05d}", value=0.33, ts=ts) for i in range(100)]
+        body = SubstationBatchMessage(readings=readings).model_dump_json()
+        payloads.append((batch_topic(mine, f"ss{station}"), body))
+    started = time.perf_counter()
+    for topic, payload in payloads:
+        pub.publish(topic, payload, qos=1)
+    bare_s = stored_s = 0.0
+    while time.perf_counter() - started < 300 and not (bare_s and stored_s):
+        await asyncio.sleep(0.05)
+        if not bare_s and bare[0] - before_bare >= total:
+            bare_s = time.perf_counter() - started
+        if not stored_s and await stored_count(settings) - before_stored >= total:
+            stored_s = time.perf_counter() - started
+    return total, bare_s, stored_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--burst", type=int, default=300, help="substation batches for the capacity burst (0: none)")
     parser.add_argument("--postgres", action="store_true")
     asyncio.run(run(parser.parse_args()))
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import DateTime, Float, Uuid, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,21 +200,39 @@ async def store_readings(*, session: AsyncSession, rows: Sequence[dict[str, Any]
               "sum": table.c["sum"] + statement.excluded["sum"],
               "count": table.c["count"] + statement.excluded["count"]})
     values = [{"sensor_id": sensor_id, "hour": hour, "min": low, "max": high, "sum": total, "count": int(count)}
-              for (sensor_id, hour), (low, high, total, count) in sorted(stats.items())]
+              for (sensor_id, hour), (low, high, total, count) in sorted(stats.items(), key=_stat_order)]
     await session.execute(statement, values)
 
 
+def _stat_order(item: tuple[tuple[uuid.UUID, datetime], list[float]]) -> tuple[int, datetime]:
+    """One lock order for concurrent batches (UUID.int: much cheaper to compare than UUIDs)."""
+    return item[0][0].int, item[0][1]
+
+
 async def update_last_values(*, session: AsyncSession, latest: dict[uuid.UUID, tuple[datetime, float]]) -> None:
-    """Each sensor's last value and time, unless a newer reading is already recorded (one executemany)."""
+    """Each sensor's last value and time, unless a newer reading is already recorded: on PostgreSQL one
+    UPDATE … FROM unnest(arrays), elsewhere one executemany."""
     if not latest:
         return
     table = Sensor.__table__
+    ordered = sorted(latest.items(), key=lambda item: item[0].int)  # one lock order for concurrent batches
+    if _dialect(session) == "postgresql":
+        rows = select(
+            func.unnest(bindparam("ids", [sid for sid, _ in ordered], type_=ARRAY(Uuid()))).label("id"),
+            func.unnest(bindparam("ats", [at for _, (at, _v) in ordered], type_=ARRAY(DateTime(timezone=True))))
+            .label("at"),
+            func.unnest(bindparam("values", [v for _, (_at, v) in ordered], type_=ARRAY(Float()))).label("value"),
+        ).subquery("latest")
+        await session.execute(
+            update(table)
+            .where(table.c.id == rows.c.id, or_(table.c.last_reading_at.is_(None), table.c.last_reading_at < rows.c.at))
+            .values(last_value=rows.c.value, last_reading_at=rows.c.at))
+        return
     statement = (update(table)
                  .where(table.c.id == bindparam("sid"),
                         or_(table.c.last_reading_at.is_(None), table.c.last_reading_at < bindparam("at")))
                  .values(last_value=bindparam("v"), last_reading_at=bindparam("at")))
-    params = [{"sid": sensor_id, "at": at, "v": value} for sensor_id, (at, value) in sorted(latest.items())]
-    await session.execute(statement, params)
+    await session.execute(statement, [{"sid": sid, "at": at, "v": value} for sid, (at, value) in ordered])
 
 
 # --- history ---------------------------------------------------------------------------------------
