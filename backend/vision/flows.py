@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,10 +57,29 @@ def _text(value: str | None, field: str, *, required: bool = False, limit: int =
     return clean_text(value, field, required=required, limit=limit)
 
 
+def _split_credentials(url: str | None) -> tuple[str | None, str | None]:
+    """(the URL with only its scheme, host and path, what was cut off: user:password@ and any query or None).
+
+    Cameras take their passwords as user:password@ or in the query (?password=…); neither goes on record.
+    """
+    scheme, separator, rest = (url or "").partition("://")
+    if not separator:
+        return url, None
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, at, host = authority.rpartition("@")
+    path, mark, query = rest[len(authority):].partition("?")
+    path = path.split("#", 1)[0]
+    secret = f"{userinfo}{at}|{mark}{query}" if at or query else None
+    return f"{scheme}://{host}{path}", secret
+
+
 def camera_snapshot(camera: Camera) -> dict[str, Any]:
+    """A camera for the audit trail: the stream URL without its credentials (the trail is widely readable)."""
+    stream_url, credentials = _split_credentials(camera.stream_url)
     return {"code": camera.code, "name": camera.name, "kind": camera.kind, "area_id": camera.area_id,
-            "stream_url": camera.stream_url, "frame": [camera.frame_width, camera.frame_height],
-            "device_id": camera.device_id, "is_active": camera.is_active}
+            "stream_url": stream_url, "stream_credentials": credentials is not None,
+            "frame": [camera.frame_width, camera.frame_height], "device_id": camera.device_id,
+            "is_active": camera.is_active}
 
 
 def zone_snapshot(zone: DangerZone) -> dict[str, Any]:
@@ -156,6 +176,7 @@ async def update_camera(session: AsyncSession, *, actor: Principal, camera_id: u
     camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=camera_id, mine_id=actor.mine_id)
     CanConfigureCameras.check(actor, camera.area_id)
     before = camera_snapshot(camera)
+    old_credentials = _split_credentials(camera.stream_url)[1]
     if name is not None:
         camera.name = _text(name, "name", required=True) or camera.name
     if stream_url is not None:
@@ -167,8 +188,11 @@ async def update_camera(session: AsyncSession, *, actor: Principal, camera_id: u
         camera.is_active = active
     camera.updated_at = utcnow()
     await session.flush()
+    after = camera_snapshot(camera)
+    if _split_credentials(camera.stream_url)[1] != old_credentials:
+        after["stream_credentials_changed"] = True  # said, never shown
     await record_audit(session, actor=actor, action="vision.camera_updated", subject_type="camera",
-                       subject_id=camera.id, before=before, after=camera_snapshot(camera))
+                       subject_id=camera.id, before=before, after=after)
     return camera
 
 
