@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlparse
@@ -68,6 +69,7 @@ class BridgeOptions:
     client_id: str = "minesafe-sensor-bridge"
     flush_interval_s: float = 0.2
     max_batch_readings: int = 5000
+    max_batch_changes: int = 200  # each becomes an audited alert step in the backend: keep a call short
     silence_check_interval_s: float = 1.0
     backoff_min_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -276,21 +278,33 @@ class SensorBridge:
         if not (pending.readings or pending.changes or pending.acks or states or zones):
             return None
 
-        def build(seq: int, batch_id: str) -> str | None:
-            if not pending.readings and not pending.changes:
-                return None
-            return ForwardBatch(batch_id=batch_id, bridge_seq=seq, readings=pending.readings,
-                                alarm_changes=pending.changes).model_dump_json()
-
-        entry = self.store.append_batch(build_payload=build, states=states, zones=zones)
+        entries = self.store.append_batches(build_payloads=self._batch_builders(pending), states=states, zones=zones)
         for ack_generation, mid in pending.acks:
             if ack_generation == generation:  # a mid of an older connection would ack a stranger
                 self._client.ack(mid, 1)
-        if entry is not None:
-            self.stats["batches_written"] += 1
+        if entries:
+            self.stats["batches_written"] += len(entries)
             self._outbox_signal.set()
-            return entry.seq
+            return entries[-1].seq
         return None
+
+    def _batch_builders(self, pending: _Pending) -> list[Callable[[int, str], str | None]]:
+        """The pending data as batches the backend accepts: at most max_batch_readings readings and
+        max_batch_changes alarm changes each (a mine-wide silence makes thousands of changes at once)."""
+        step_r, step_c = self.options.max_batch_readings, self.options.max_batch_changes
+        count = max(-(-len(pending.readings) // step_r), -(-len(pending.changes) // step_c))
+
+        def builder(index: int) -> Callable[[int, str], str | None]:
+            def build(seq: int, batch_id: str) -> str | None:
+                readings = pending.readings[index * step_r:(index + 1) * step_r]
+                changes = pending.changes[index * step_c:(index + 1) * step_c]
+                if not readings and not changes:
+                    return None
+                return ForwardBatch(batch_id=batch_id, bridge_seq=seq, readings=readings,
+                                    alarm_changes=changes).model_dump_json()
+            return build
+
+        return [builder(i) for i in range(count)]
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self.options.flush_interval_s):

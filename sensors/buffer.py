@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,21 +76,36 @@ class BridgeStore:
     ) -> OutboxEntry | None:
         """Store the sensor states and, when ``build_payload(seq, batch_id)`` returns a payload,
         a new outbox batch, in one transaction. Returns the new entry."""
+        entries = self.append_batches(build_payloads=[build_payload], states=states, zones=zones)
+        return entries[0] if entries else None
+
+    def append_batches(
+        self,
+        *,
+        build_payloads: Sequence[Callable[[int, str], str | None]],
+        states: dict[str, SensorState],
+        zones: dict[str, frozenset[str]],
+    ) -> list[OutboxEntry]:
+        """Store the sensor states and one outbox batch per builder that returns a payload (consecutive
+        sequence numbers), all in one transaction. Returns the new entries in order."""
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                entry = None
-                batch_id = str(uuid.uuid4())
+                entries: list[OutboxEntry] = []
                 seq_row = cur.execute("SELECT seq FROM sqlite_sequence WHERE name='outbox'").fetchone()
-                seq = (seq_row[0] if seq_row else 0) + 1
-                payload = build_payload(seq, batch_id)
-                if payload is not None:
+                seq = seq_row[0] if seq_row else 0
+                for build_payload in build_payloads:
+                    batch_id = str(uuid.uuid4())
+                    payload = build_payload(seq + 1, batch_id)
+                    if payload is None:
+                        continue
+                    seq += 1
                     cur.execute(
                         "INSERT INTO outbox (seq, batch_id, payload, created_at) VALUES (?, ?, ?, ?)",
                         (seq, batch_id, payload, datetime.now(UTC).isoformat()),
                     )
-                    entry = OutboxEntry(seq=seq, batch_id=batch_id, payload=payload)
+                    entries.append(OutboxEntry(seq=seq, batch_id=batch_id, payload=payload))
                 cur.executemany(
                     "INSERT OR REPLACE INTO sensor_state (sensor_id, state) VALUES (?, ?)",
                     [(sensor_id, state.model_dump_json()) for sensor_id, state in states.items()],
@@ -100,7 +115,7 @@ class BridgeStore:
                     [(zone, json.dumps(sorted(holders))) for zone, holders in zones.items()],
                 )
                 cur.execute("COMMIT")
-                return entry
+                return entries
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
