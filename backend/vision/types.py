@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from backend.alerts.types import AlertSeverityType
 from backend.graphql.context import Context
-from backend.graphql.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from backend.graphql.errors import InvalidTransition, NotAllowed, NotAllowedError, NotFound, ValidationFailed
 from backend.hazards import loaders as hazard_loaders
 from backend.hazards.types import HazardType, PageInfo
 from backend.org.types import AreaType
@@ -19,7 +19,7 @@ from backend.storage.service import download_url
 from backend.storage.types import BigInt
 from backend.vision import loaders
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
-from backend.vision.permissions import RESULT_VIEWERS
+from backend.vision.permissions import RESULT_VIEWERS, CanSeeVisionResults
 from backend.vision.rules import CameraKind, VisionJobState, VisionPolicy, ZoneCoords, ZoneRule
 
 CameraKindType = strawberry.enum(CameraKind, name="CameraKind")
@@ -84,11 +84,17 @@ class CameraType:
                    frame_width=camera.frame_width, frame_height=camera.frame_height,
                    device_id=_optional_id(camera.device_id), active=camera.is_active)
 
-    @strawberry.field(description="The live stream (it may carry credentials): shown to those who see vision "
-                                  "results, null for others.")
+    @strawberry.field(description="The live stream (it may carry credentials): shown to those who see this "
+                                  "camera's vision results (an area manager: own area), null for others.")
     def stream_url(self, info: Info[Context, None]) -> str | None:
         principal = info.context.principal
         if principal is None or principal.is_device or not principal.roles & RESULT_VIEWERS:
+            return None
+        try:
+            area = CanSeeVisionResults.area_limit(principal)
+        except NotAllowedError:
+            return None
+        if area is not None and area != self.model.area_id:
             return None
         return self.model.stream_url
 

@@ -36,3 +36,16 @@ async def test_stream_credentials_never_reach_the_audit_trail(client, make_mine)
     # those who see vision results still get the whole URL from the camera itself
     cameras = (await gql(client, "{ cameras { id streamUrl } }", token=mine.token("safety_officer")))["cameras"]
     assert {c["id"]: c["streamUrl"] for c in cameras}[camera["id"]] == "rtsp://10.0.0.6/main"
+
+
+async def test_an_area_manager_sees_the_stream_urls_of_their_own_area_only(client, make_mine) -> None:
+    mine = await make_mine()
+    admin = mine.token("admin")
+    own = await register_camera(client, admin, mine.areas[0], kind="CAMERA", streamUrl="rtsp://u:pw0@10.0.0.8/live")
+    other = await register_camera(client, admin, mine.areas[1], kind="CAMERA", streamUrl="rtsp://u:pw1@10.0.0.9/live")
+    query = "{ cameras { id streamUrl } }"
+    seen = {c["id"]: c["streamUrl"] for c in (await gql(client, query, token=mine.token("area_manager")))["cameras"]}
+    assert seen == {own["id"]: "rtsp://u:pw0@10.0.0.8/live", other["id"]: None}
+    for who in ("safety_officer", "mine_manager", "admin"):
+        seen = {c["id"]: c["streamUrl"] for c in (await gql(client, query, token=mine.token(who)))["cameras"]}
+        assert seen[other["id"]] == "rtsp://u:pw1@10.0.0.9/live", who
