@@ -104,13 +104,16 @@ async def policy_of(session: AsyncSession, *, mine_id: uuid.UUID) -> VisionPolic
 
 
 async def set_policy(session: AsyncSession, *, actor: Principal, changes: dict[str, Any]) -> VisionPolicy:
-    """Change some of the mine's vision policy (the fields given); the whole policy is checked first."""
+    """Change some of the mine's vision policy (the fields given; severity: the rules given); the whole policy is
+    checked first. The mine's row is locked first, so concurrent changes never lose one another."""
     CanSetVisionPolicy.check(actor)
-    await service.write_lock(session, actor.mine_id)
-    mine = await org_service.get_mine(session=session, mine_id=actor.mine_id)
+    mine = await service.lock_mine(session, actor.mine_id)  # concurrent changes apply one after the other
     assert mine is not None
     before = VisionPolicy.of(mine.settings)
-    merged = {**before.model_dump(mode="json"), **{k: v for k, v in changes.items() if v is not None}}
+    current = before.model_dump(mode="json")
+    merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
+    if changes.get("severity"):  # the rules given change, the others keep theirs
+        merged["severity"] = {**current["severity"], **changes["severity"]}
     if merged.get("model") == "":
         merged["model"] = None
     try:
@@ -157,7 +160,7 @@ async def register_camera(session: AsyncSession, *, actor: Principal, code: str,
         raise ValidationFailedError(problem, field="frameWidth")
     url = _stream_url(stream_url)
     await _device_in_mine(session, actor, device_id)
-    await service.write_lock(session, actor.mine_id)
+    await service.lock_mine(session, actor.mine_id)  # two registrations of one code take turns
     if await service.get_camera_by_code(session=session, mine_id=actor.mine_id, code=code_text) is not None:
         raise ValidationFailedError(f"the code {code_text!r} is taken in this mine", field="code")
     camera = Camera(mine_id=actor.mine_id, area_id=area_id, code=code_text,

@@ -158,9 +158,6 @@ class Mutation:
             "max_attempts": input.max_attempts, "max_lease_seconds": input.max_lease_seconds, "model": input.model,
             "class_rules": input.class_rules,
             "severity": {s.rule.value: s.severity.value for s in input.severities} if input.severities else None}
-        if changes["severity"]:
-            current = await flows.policy_of(ctx.session, mine_id=ctx.person().mine_id)
-            changes["severity"] = {**{k.value: v.value for k, v in current.severity.items()}, **changes["severity"]}
         policy = await flows.set_policy(ctx.session, actor=ctx.person(), changes=changes)
         await ctx.commit()
         return VisionPolicyType.from_policy(policy)

@@ -15,6 +15,7 @@ from backend.database.locks import sqlite_write_lock
 from backend.graphql.cursors import decode_cursor, encode_cursor
 from backend.graphql.errors import NotFoundError, ValidationFailedError
 from backend.hazards.service import MAX_PAGE_SIZE
+from backend.org.models import Mine
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
 from backend.vision.rules import VisionJobState
 
@@ -26,6 +27,13 @@ def is_sqlite(session: AsyncSession) -> bool:
 
 
 write_lock = sqlite_write_lock  # concurrent claims and reports of one mine take turns on SQLite
+
+
+async def lock_mine(session: AsyncSession, mine_id: uuid.UUID) -> Mine | None:
+    """The mine's row, read afresh and locked to the end of the transaction (PostgreSQL: FOR UPDATE; SQLite:
+    the database write lock), so that changes of one mine's settings or camera codes take turns."""
+    await write_lock(session, mine_id)
+    return await session.get(Mine, mine_id, with_for_update=True, populate_existing=True)
 
 
 # --- cameras and zones ----------------------------------------------------------------------

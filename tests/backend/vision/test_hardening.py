@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 from backend.accounts.models import DeviceKind
-from tests.backend.vision.api import register_camera
+from tests.backend.vision.api import REGISTER_CAMERA, register_camera
 from tests.conftest import gql
 
 ROBOT, CAMERA, WORKER = DeviceKind.ROBOT, DeviceKind.CAMERA, DeviceKind.VISION_WORKER
@@ -49,3 +52,37 @@ async def test_an_area_manager_sees_the_stream_urls_of_their_own_area_only(clien
     for who in ("safety_officer", "mine_manager", "admin"):
         seen = {c["id"]: c["streamUrl"] for c in (await gql(client, query, token=mine.token(who)))["cameras"]}
         assert seen[other["id"]] == "rtsp://u:pw1@10.0.0.9/live", who
+
+
+async def test_the_same_code_registered_twice_at_once_is_refused_cleanly(client, make_mine) -> None:
+    mine = await make_mine()
+    variables = {"input": {"code": f"cam-{uuid.uuid4().hex[:6]}", "name": "n", "kind": "CAMERA",
+                           "areaId": str(mine.areas[0])}}
+    bodies = await asyncio.gather(*(gql(client, REGISTER_CAMERA, variables, token=mine.token("admin"),
+                                        expect_errors=True) for _ in range(4)))
+    assert all("errors" not in body for body in bodies), bodies
+    results = sorted((b["data"]["registerCamera"]["__typename"], b["data"]["registerCamera"].get("field"))
+                     for b in bodies)
+    assert results == [("Camera", None)] + [("ValidationFailed", "code")] * 3
+
+
+POLICY = """mutation($input: SetVisionPolicyInput!) { setVisionPolicy(input: $input) { __typename
+  ... on VisionPolicy { sampleFps } ... on ValidationFailed { message field } } }"""
+
+
+async def test_concurrent_policy_changes_never_lose_one_another(client, make_mine) -> None:
+    for _ in range(3):
+        mine = await make_mine()
+        changes = [({"sampleFps": 2.0}, "admin"), ({"maxAttempts": 7}, "mine_manager"),
+                   ({"severities": [{"rule": "NO_ENTRY", "severity": "CRITICAL"}]}, "admin"),
+                   ({"severities": [{"rule": "MAX_PEOPLE", "severity": "ALARM"}]}, "mine_manager"),
+                   ({"openHazardRules": ["NO_LYING"]}, "admin")]
+        bodies = await asyncio.gather(*(gql(client, POLICY, {"input": change}, token=mine.token(who))
+                                        for change, who in changes))
+        assert all(b["setVisionPolicy"]["__typename"] == "VisionPolicy" for b in bodies), bodies
+        policy = (await gql(client, "{ visionPolicy { sampleFps maxAttempts openHazardRules severities { rule "
+                                    "severity } } }", token=mine.token("admin")))["visionPolicy"]
+        severities = {s["rule"]: s["severity"] for s in policy["severities"]}
+        assert (policy["sampleFps"], policy["maxAttempts"], policy["openHazardRules"]) == (2.0, 7, ["NO_LYING"])
+        assert (severities["NO_ENTRY"], severities["MAX_PEOPLE"], severities["NO_LYING"]) == ("CRITICAL", "ALARM",
+                                                                                             "CRITICAL")
