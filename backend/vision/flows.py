@@ -51,6 +51,7 @@ MAX_TEXT = 2000
 MAX_EVENTS_PER_REPORT = 200
 MIN_LEASE_SECONDS = 10
 MAX_CLAIM_STEPS = 100
+MAX_VIDEO_SECONDS = 24 * 3600  # an event's time in its video (the worker refuses videos over 4 h by default)
 
 
 def _text(value: str | None, field: str, *, required: bool = False, limit: int = 200) -> str | None:
@@ -479,8 +480,9 @@ def _check_event(event: EventData, zones: dict[uuid.UUID, DangerZone], index: in
         if zone.rule is not event.rule:
             raise ValidationFailedError(f"{where}: zone {zone.name!r} watches {zone.rule.value}, not "
                                         f"{event.rule.value}", field="rule")
-    if not math.isfinite(event.video_time_s) or event.video_time_s < 0:
-        raise ValidationFailedError(f"{where}: videoTimeS must be 0 or more seconds", field="videoTimeS")
+    if not math.isfinite(event.video_time_s) or not 0 <= event.video_time_s <= MAX_VIDEO_SECONDS:
+        raise ValidationFailedError(f"{where}: videoTimeS must be 0 to {MAX_VIDEO_SECONDS} seconds (no video is "
+                                    "longer)", field="videoTimeS")
     if not math.isfinite(event.confidence) or not 0 <= event.confidence <= 1:
         raise ValidationFailedError(f"{where}: confidence is a fraction from 0 to 1", field="confidence")
     if len(event.detail) > MAX_TEXT:
@@ -526,6 +528,12 @@ async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Pri
     return outcome
 
 
+def _occurred_at(job: VisionJob, video_time_s: float) -> datetime:
+    """When the event happened: the recording's start plus its time in the video, never later than now (a
+    device clock running ahead must not date an event, or its alert, in the future)."""
+    return min(job.recorded_at + timedelta(seconds=video_time_s), utcnow())
+
+
 async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Principal, job: VisionJob,
                         event: EventData) -> VisionEventRecord:
     record_id = uuid.uuid5(EVENT_NAMESPACE, f"{job.id}:{event.event_key}")
@@ -539,7 +547,7 @@ async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Pri
         id=record_id, mine_id=job.mine_id, job_id=job.id, camera_id=job.camera_id, zone_id=event.zone_id,
         event_key=event.event_key, rule=event.rule, track_id=event.track_id,
         video_time_s=round(event.video_time_s, 3), confidence=round(event.confidence, 4), detail=detail,
-        snapshot_key=snapshot_key, occurred_at=job.recorded_at + timedelta(seconds=event.video_time_s))
+        snapshot_key=snapshot_key, occurred_at=_occurred_at(job, event.video_time_s))
     session.add(record)
     await session.flush()
     await record_audit(session, actor=actor, action="vision.event_recorded", subject_type="vision_event",

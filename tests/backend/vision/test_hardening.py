@@ -4,16 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from backend.accounts.models import DeviceKind
-from tests.backend.vision.api import REGISTER_CAMERA, register_camera
+from tests.backend.vision.api import (
+    ALERTS,
+    REGISTER_CAMERA,
+    SUBMIT,
+    claim,
+    register_camera,
+    report_events,
+    upload_video,
+)
 from tests.conftest import gql
 
 ROBOT, CAMERA, WORKER = DeviceKind.ROBOT, DeviceKind.CAMERA, DeviceKind.VISION_WORKER
 FAKE_VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(2000)
+EVENT = {"eventKey": "k1", "rule": "NO_ENTRY", "videoTimeS": 1.0, "confidence": 0.5, "detail": "x"}
 TRACE = """query($id: ID!) { traceability(subjectId: $id) { action before after } }"""
 UPDATE_CAMERA = """mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { __typename
   ... on Camera { id } ... on ValidationFailed { message field } } }"""
+
+
+async def _running_job(client, mine, worker: str = "w1", recorded_at: datetime | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """A robot's job, claimed by the mine's worker device as `worker`."""
+    robot = await register_camera(client, mine.token("admin"), mine.areas[0], kind="ROBOT")
+    token = mine.device_tokens[ROBOT]
+    key = await upload_video(client, token, FAKE_VIDEO)
+    recorded = (recorded_at or datetime.now(UTC)).isoformat()
+    job = (await gql(client, SUBMIT, {"input": {"clientId": str(uuid.uuid4()), "objectKey": key,
+                                                "recordedAt": recorded, "robotId": robot["id"]}},
+                     token=token))["submitInspectionVideo"]
+    assert job["__typename"] == "VisionJob", job
+    claimed = await claim(client, mine.device_tokens[WORKER], worker)
+    assert claimed["__typename"] == "VisionJobClaim" and claimed["job"]["id"] == job["id"], claimed
+    return job
 
 
 async def test_stream_credentials_never_reach_the_audit_trail(client, make_mine) -> None:
@@ -86,3 +111,23 @@ async def test_concurrent_policy_changes_never_lose_one_another(client, make_min
         assert (policy["sampleFps"], policy["maxAttempts"], policy["openHazardRules"]) == (2.0, 7, ["NO_LYING"])
         assert (severities["NO_ENTRY"], severities["MAX_PEOPLE"], severities["NO_LYING"]) == ("CRITICAL", "ALARM",
                                                                                              "CRITICAL")
+
+
+async def test_an_event_is_never_dated_past_now(client, make_mine) -> None:
+    mine = await make_mine()
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    job = await _running_job(client, mine, recorded_at=started)
+    worker = mine.device_tokens[WORKER]
+    for seconds in (1e12, 2.5e11, 24 * 3600 + 1, float("-1")):
+        refused = await report_events(client, worker, job["id"], "w1", [{**EVENT, "videoTimeS": seconds}])
+        assert refused["__typename"] == "ValidationFailed" and refused["field"] == "videoTimeS", (seconds, refused)
+    late = await report_events(client, worker, job["id"], "w1", [{**EVENT, "videoTimeS": 7200.0}])  # 1 h 50 ahead
+    assert late["__typename"] == "VisionEventsAccepted", late
+    events = (await gql(client, "query($id: ID) { visionEvents(jobId: $id) { occurredAt videoTimeS } }",
+                        {"id": job["id"]}, token=mine.token("safety_officer")))["visionEvents"]
+    (event,) = events
+    assert event["videoTimeS"] == 7200.0
+    assert datetime.fromisoformat(event["occurredAt"]) <= datetime.now(UTC)
+    alerts = (await gql(client, ALERTS.replace("title", "title firstRaisedAt"), {"filter": {"source": "VISION"}},
+                        token=mine.token("safety_officer")))["alerts"]["edges"]
+    assert [datetime.fromisoformat(a["node"]["firstRaisedAt"]) <= datetime.now(UTC) for a in alerts] == [True]
