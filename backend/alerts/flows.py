@@ -71,8 +71,9 @@ def snapshot(alert: Alert) -> dict[str, Any]:
     }
 
 
-def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_DETAIL) -> str | None:
-    return clean_text(value, field, required=required, limit=limit)
+def _text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_DETAIL,
+          multiline: bool = True) -> str | None:
+    return clean_text(value, field, required=required, limit=limit, multiline=multiline)
 
 
 def _require_step(alert: Alert, step: AlertStep) -> None:
@@ -149,9 +150,9 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
     """
     title_text = _text(title, "title", required=True, limit=MAX_TITLE) or ""
     detail_text = _text(detail, "detail") or ""
-    key = _text(dedupe_key, "dedupeKey", required=True, limit=MAX_KEY) or ""
-    ref = _text(source_ref, "sourceRef", required=True, limit=MAX_REF) or ""
-    snap = _text(snapshot_key, "snapshotKey", limit=MAX_KEY)
+    key = _text(dedupe_key, "dedupeKey", required=True, limit=MAX_KEY, multiline=False) or ""
+    ref = _text(source_ref, "sourceRef", required=True, limit=MAX_REF, multiline=False) or ""
+    snap = _text(snapshot_key, "snapshotKey", limit=MAX_KEY, multiline=False)
     at = _aware(occurred_at, "occurredAt")
     source, severity = AlertSource(source), AlertSeverity(severity)
     await service.write_lock(session, mine_id)
