@@ -514,7 +514,12 @@ async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Pri
         outcome.created += 1
         outcome.events.append(record)
         zone = zones.get(event.zone_id) if event.zone_id else None
-        await _raise_alert(session, actor=actor, camera=camera, zone=zone, record=record, policy=policy)
+        raised = await _raise_alert(session, actor=actor, camera=camera, zone=zone, record=record, policy=policy)
+        if not raised.created:  # a repeat folded into the open alert of an earlier event: that event's hazard
+            first_id = _uuid_or_none(raised.alert.source_ref)
+            first = await session.get(VisionEventRecord, first_id) if first_id else None
+            record.hazard_id = first.hazard_id if first is not None and first.job_id == job.id else None
+            continue
         outcome.alerts_raised += 1
         if policy.opens_hazard(event.rule, zone.open_hazard if zone else None):
             hazard = await hazard_flows.open_from_source(
@@ -558,7 +563,7 @@ async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Pri
 
 
 async def _raise_alert(session: AsyncSession, *, actor: Principal, camera: Camera, zone: DangerZone | None,
-                       record: VisionEventRecord, policy: VisionPolicy) -> None:
+                       record: VisionEventRecord, policy: VisionPolicy) -> alert_flows.RaisedAlert:
 
     where = zone.name if zone else camera.name
     raised = await alert_flows.raise_alert(
@@ -570,3 +575,11 @@ async def _raise_alert(session: AsyncSession, *, actor: Principal, camera: Camer
                               track=record.track_id if record.track_id is not None else record.event_key),
         snapshot_key=record.snapshot_key, occurred_at=record.occurred_at)
     record.alert_id = raised.alert.id
+    return raised
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from backend.accounts.models import DeviceKind
 from tests.backend.vision.api import (
     ALERTS,
+    HAZARDS,
     REGISTER_CAMERA,
     SUBMIT,
+    WHOLE,
     claim,
+    define_zone,
     register_camera,
     report_events,
     upload_video,
@@ -131,3 +134,23 @@ async def test_an_event_is_never_dated_past_now(client, make_mine) -> None:
     alerts = (await gql(client, ALERTS.replace("title", "title firstRaisedAt"), {"filter": {"source": "VISION"}},
                         token=mine.token("safety_officer")))["alerts"]["edges"]
     assert [datetime.fromisoformat(a["node"]["firstRaisedAt"]) <= datetime.now(UTC) for a in alerts] == [True]
+
+
+async def test_events_folded_into_one_alert_open_one_hazard(client, make_mine) -> None:
+    mine = await make_mine()
+    job = await _running_job(client, mine)
+    camera_id = (await gql(client, "query($id: ID!) { visionJob(id: $id) { camera { id } } }", {"id": job["id"]},
+                           token=mine.token("admin")))["visionJob"]["camera"]["id"]
+    zone = await define_zone(client, mine.token("admin"), camera_id, rule="NO_ENTRY", points=WHOLE)
+    events = [{**EVENT, "eventKey": f"e{i}", "zoneId": zone["id"], "trackId": 7, "videoTimeS": 1.0 + i,
+               "detail": f"person 7 entered ({i})"} for i in range(3)]
+    worker = mine.device_tokens[WORKER]
+    first = await report_events(client, worker, job["id"], "w1", events[:2])
+    later = await report_events(client, worker, job["id"], "w1", events[2:])
+    assert (first["created"], first["alertsRaised"], first["hazardsOpened"]) == (2, 1, 1), first
+    assert (later["created"], later["alertsRaised"], later["hazardsOpened"]) == (1, 0, 0), later
+    reported = first["events"] + later["events"]
+    assert len({e["alertId"] for e in reported}) == 1 and len({e["hazard"]["id"] for e in reported}) == 1
+    officer = mine.token("safety_officer")
+    assert len((await gql(client, ALERTS, {"filter": {"source": "VISION"}}, token=officer))["alerts"]["edges"]) == 1
+    assert len((await gql(client, HAZARDS, token=officer))["hazards"]["edges"]) == 1
