@@ -54,8 +54,19 @@ MAX_CLAIM_STEPS = 100
 MAX_VIDEO_SECONDS = 24 * 3600  # an event's time in its video (the worker refuses videos over 4 h by default)
 
 
-def _text(value: str | None, field: str, *, required: bool = False, limit: int = 200) -> str | None:
-    return clean_text(value, field, required=required, limit=limit)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str | None, field: str, *, required: bool = False, limit: int = 200,
+          lines: bool = False) -> str | None:
+    """Stripped text (None when blank): blank but required, too long or with control characters (a NUL, which
+    PostgreSQL refuses; line breaks unless `lines`) is a ValidationFailed naming the field."""
+    cleaned = clean_text(value, field, required=required, limit=limit)
+    if cleaned and (CONTROL_BUT_LINES if lines else CONTROL).search(cleaned):
+        what = "control characters" if lines else "control characters or line breaks"
+        raise ValidationFailedError(f"{field} cannot contain {what}", field=field)
+    return cleaned
 
 
 def _split_credentials(url: str | None) -> tuple[str | None, str | None]:
@@ -115,8 +126,11 @@ async def set_policy(session: AsyncSession, *, actor: Principal, changes: dict[s
     merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
     if changes.get("severity"):  # the rules given change, the others keep theirs
         merged["severity"] = {**current["severity"], **changes["severity"]}
-    if merged.get("model") == "":
-        merged["model"] = None
+    if merged.get("model") is not None:
+        merged["model"] = _text(str(merged["model"]), "model", limit=100)  # "" or blank: the worker's default
+    if isinstance(merged.get("class_rules"), dict):
+        for name in merged["class_rules"]:
+            _text(name, "class_rules", required=True, limit=64)
     try:
         after = VisionPolicy.model_validate(merged)
     except PydanticValidationError as error:
@@ -280,6 +294,7 @@ async def submit_video(session: AsyncSession, *, store: ObjectStore, actor: Prin
     if not camera.is_active:
         raise ValidationFailedError(f"this {wanted.value.lower()} is not active", field=field_name)
     await CanSubmitVideo.check(session, actor, camera.device_id)
+    object_key = _text(object_key, "objectKey", required=True, limit=300) or ""
     if recorded_at > utcnow() + timedelta(minutes=5):
         raise ValidationFailedError("recordedAt is in the future", field="recordedAt")
     policy = await _policy(session, actor.mine_id)
@@ -425,7 +440,7 @@ async def fail(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, wo
                retry: bool) -> VisionJob:
     """The worker could not analyse the video: failed with the reason, or queued again when retry is asked
     and attempts are left. A retried failure returns the job unchanged."""
-    text = _text(reason, "reason", required=True, limit=MAX_TEXT) or ""
+    text = _text(reason, "reason", required=True, limit=MAX_TEXT, lines=True) or ""
     job, repeated = await _finishing(session, actor, job_id, worker_id, VisionJobState.FAILED)
     if repeated:
         return job
@@ -471,8 +486,10 @@ class EventsOutcome:
 
 def _check_event(event: EventData, zones: dict[uuid.UUID, DangerZone], index: int) -> None:
     where = f"events[{index}]"
-    if not event.event_key.strip() or len(event.event_key) > 200:
-        raise ValidationFailedError(f"{where}: eventKey must be 1 to 200 characters", field="eventKey")
+    if not event.event_key.strip() or len(event.event_key) > 200 or CONTROL.search(event.event_key):
+        raise ValidationFailedError(f"{where}: eventKey must be 1 to 200 characters, without control characters",
+                                    field="eventKey")
+    _text(event.snapshot_key, "snapshotKey", limit=300)
     if event.zone_id is not None:
         zone = zones.get(event.zone_id)
         if zone is None:
@@ -485,8 +502,7 @@ def _check_event(event: EventData, zones: dict[uuid.UUID, DangerZone], index: in
                                     "longer)", field="videoTimeS")
     if not math.isfinite(event.confidence) or not 0 <= event.confidence <= 1:
         raise ValidationFailedError(f"{where}: confidence is a fraction from 0 to 1", field="confidence")
-    if len(event.detail) > MAX_TEXT:
-        raise ValidationFailedError(f"{where}: detail is longer than {MAX_TEXT} characters", field="detail")
+    _text(event.detail, "detail", limit=MAX_TEXT, lines=True)
 
 
 async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Principal, job_id: uuid.UUID,

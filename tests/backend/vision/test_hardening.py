@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 from backend.accounts.models import DeviceKind
 from tests.backend.vision.api import (
     ALERTS,
+    CLAIM,
+    DEFINE_ZONE,
+    FAIL,
     HAZARDS,
     REGISTER_CAMERA,
+    REPORT_EVENTS,
     SUBMIT,
     WHOLE,
     claim,
@@ -154,3 +158,39 @@ async def test_events_folded_into_one_alert_open_one_hazard(client, make_mine) -
     officer = mine.token("safety_officer")
     assert len((await gql(client, ALERTS, {"filter": {"source": "VISION"}}, token=officer))["alerts"]["edges"]) == 1
     assert len((await gql(client, HAZARDS, token=officer))["hazards"]["edges"]) == 1
+
+
+async def test_bad_text_and_ids_are_a_validation_failure_never_an_unexpected_error(client, make_mine) -> None:
+    mine = await make_mine()
+    admin, worker = mine.token("admin"), mine.device_tokens[WORKER]
+    job = await _running_job(client, mine)
+    camera_id = (await gql(client, "query($id: ID!) { visionJob(id: $id) { camera { id } } }", {"id": job["id"]},
+                           token=admin))["visionJob"]["camera"]["id"]
+
+    async def refused(query: str, variables: dict, token: str, field: str) -> None:  # type: ignore[type-arg]
+        body = await gql(client, query, variables, token=token, expect_errors=True)
+        assert "errors" not in body, (variables, body)
+        (result,) = body["data"].values()
+        assert result["__typename"] == "ValidationFailed" and result["field"] == field, (variables, result)
+
+    camera = {"code": "cam-1", "name": "n", "kind": "CAMERA", "areaId": str(mine.areas[0])}
+    for change, field in [({"code": "c\x00d"}, "code"), ({"code": "  "}, "code"), ({"code": "c" * 65}, "code"),
+                          ({"code": "a\nb"}, "code"), ({"name": "n\x00"}, "name"),
+                          ({"streamUrl": "rtsp://h/\x00"}, "streamUrl")]:
+        await refused(REGISTER_CAMERA, {"input": {**camera, **change}}, admin, field)
+    zone = {"cameraId": camera_id, "name": "z\x00", "rule": "NO_ENTRY", "points": WHOLE}
+    await refused(DEFINE_ZONE, {"input": zone}, admin, "name")
+    await refused(POLICY, {"input": {"model": "yolo\x00"}}, admin, "model")
+    await refused(SUBMIT, {"input": {"clientId": str(uuid.uuid4()), "objectKey": "uploads/\x00",
+                                     "recordedAt": datetime.now(UTC).isoformat(), "robotId": camera_id}},
+                  mine.device_tokens[ROBOT], "objectKey")
+    for worker_id in ("w\x00", " ", "w" * 101):
+        await refused(CLAIM, {"input": {"workerId": worker_id, "leaseSeconds": 60}}, worker, "workerId")
+    for change, field in [({"eventKey": "k\x00"}, "eventKey"), ({"eventKey": " "}, "eventKey"),
+                          ({"eventKey": "k" * 201}, "eventKey"), ({"detail": "d\x00"}, "detail"),
+                          ({"snapshotKey": "s\x00"}, "snapshotKey")]:
+        await refused(REPORT_EVENTS, {"input": {"jobId": job["id"], "workerId": "w1", "events": [{**EVENT, **change}]}},
+                      worker, field)
+    await refused(FAIL, {"input": {"jobId": job["id"], "workerId": "w1", "reason": "r\x00"}}, worker, "reason")
+    fine = await report_events(client, worker, job["id"], "w1", [{**EVENT, "detail": "two\nlines"}])
+    assert fine["__typename"] == "VisionEventsAccepted", fine
