@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     secret_key: str = DEV_SECRET
     database_url: str = "sqlite+aiosqlite:///var/minesafe.db"
+    # the connection pool (None: PostgreSQL 20 + 20 overflow, SQLite SQLAlchemy's 5 + 10); a request waits
+    # database_pool_timeout_seconds for a free connection before it fails
+    database_pool_size: int | None = Field(default=None, ge=1)
+    database_max_overflow: int | None = Field(default=None, ge=0)
+    database_pool_timeout_seconds: float = Field(default=30.0, gt=0)
     public_url: str = "http://127.0.0.1:8000"
 
     # object store: "folder" (embedded default) or "s3" (MinIO, SeaweedFS, AWS)

@@ -23,7 +23,9 @@ class Platform:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Platform:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                               max_overflow=settings.database_max_overflow,
+                               pool_timeout=settings.database_pool_timeout_seconds)
         return cls(
             settings=settings,
             engine=engine,

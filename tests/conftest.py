@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,20 +101,27 @@ class LiveServer:
 
     url: str
     settings: Settings
+    app: Any = None
 
     @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/graphql"
 
+    @property
+    def platform(self) -> Platform:
+        """The server's own Platform (engine, bus…), once it has started."""
+        return self.app.state.platform
 
-@pytest.fixture(scope="session")
-def live_server(database_url: str, settings_for) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """A real uvicorn server on a free port (for websockets, uploads by URL and other processes)."""
+
+@contextmanager
+def serve(database_url: str, settings_for, **overrides: Any) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """Run a real uvicorn server on a free port with these Settings overrides, for as long as the block lasts."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = settings_for(database_url, public_url=url)
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", lifespan="on")
+    settings = settings_for(database_url, public_url=url, **overrides)
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio",
+                            lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -122,9 +130,18 @@ def live_server(database_url: str, settings_for) -> Iterator[LiveServer]:  # typ
         if time.monotonic() > deadline:
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=url, settings=settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(url=url, settings=settings, app=app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, settings_for) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A real uvicorn server on a free port (for websockets, uploads by URL and other processes)."""
+    with serve(database_url, settings_for) as server:
+        yield server
 
 
 class GraphQLError(AssertionError):

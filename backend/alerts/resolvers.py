@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from backend.alerts import flows, loaders, service
+from backend.alerts import flows, service
 from backend.alerts.events import AlertEvent, channel_for
 from backend.alerts.permissions import CanSeeAlert
 from backend.alerts.types import (
@@ -128,6 +128,5 @@ class Subscription:
                 alert = await service.get(session=session, alert_id=event.alert_id)
             if alert is None or not CanSeeAlert.allows(principal, alert):
                 continue
-            if alert.hazard_id is not None:
-                loaders.hazards(ctx).clear(alert.hazard_id)
+            # nested fields load through this operation's own session, given back once the event is sent
             yield AlertEventType(kind=event.kind, alert=AlertType.from_model(alert))

@@ -1,16 +1,26 @@
-"""The per-request GraphQL context: who is asking, a lazy database session, store, bus, loaders."""
+"""The per-request GraphQL context: who is asking, a lazy database session, store, bus, loaders.
+
+An HTTP request is one operation. A websocket carries many operations, each possibly a subscription
+that lives for hours: there every operation gets its own database scope (session, DataLoaders, lock),
+and a streamed result gives its session back as soon as it is sent, so an idle subscriber holds no
+connection (see `DatabaseScopes` in backend/graphql/schema.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request, WebSocket
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
 
 from backend.accounts.models import Device
@@ -19,6 +29,27 @@ from backend.accounts.security import DEVICE_TOKEN_PREFIX, InvalidToken, decode_
 from backend.events.bus import take_pending_events
 from backend.graphql.errors import ClientError, NotAllowedError, NotFoundError, UnauthenticatedError
 from backend.platform import Platform
+
+
+@dataclass(eq=False)
+class DatabaseScope:
+    """A lazily opened session with its DataLoaders and the lock its concurrent users take turns on."""
+
+    session: AsyncSession | None = None
+    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def release(self) -> None:
+        """Close the session (its connection goes back to the pool) and forget what the loaders cached."""
+        self.loaders.clear()
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close()
+
+
+# the operation running in this task (and the tasks it starts): (its context, its scope)
+_OPERATION_SCOPE: ContextVar[tuple[Context, DatabaseScope] | None] = ContextVar("minesafe_operation_scope",
+                                                                                  default=None)
 
 
 class Context(BaseContext):
@@ -32,16 +63,46 @@ class Context(BaseContext):
         self._principal: Principal | None = None
         self._auth_error: str | None = None
         self._resolved = False
-        self._session: AsyncSession | None = None
-        self._loaders: dict[str, DataLoader[Any, Any]] = {}
-        self._session_lock = asyncio.Lock()
+        self._request_scope = DatabaseScope()
+        self._operation_scopes: set[DatabaseScope] = set()
 
     # --- database -------------------------------------------------------------------------
+    def _scope(self) -> DatabaseScope:
+        """The running operation's scope (websockets), else the request's one."""
+        current = _OPERATION_SCOPE.get()
+        if current is not None and current[0] is self:
+            return current[1]
+        return self._request_scope
+
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = self.platform.session_factory()
-        return self._session
+        scope = self._scope()
+        if scope.session is None:
+            scope.session = self.platform.session_factory()
+        return scope.session
+
+    @property
+    def _session_lock(self) -> asyncio.Lock:
+        """Sibling fields resolving concurrently take turns on the scope's one session."""
+        return self._scope().lock
+
+    @asynccontextmanager
+    async def operation_scope(self) -> AsyncIterator[DatabaseScope]:
+        """Give the operation running in this task its own database scope, closed when it ends."""
+        scope = DatabaseScope()
+        self._operation_scopes.add(scope)
+        token = _OPERATION_SCOPE.set((self, scope))
+        try:
+            yield scope
+        finally:
+            _OPERATION_SCOPE.reset(token)
+            self._operation_scopes.discard(scope)
+            await scope.release()
+
+    async def release_session(self) -> None:
+        """Between streamed results (subscription events): close the session and drop loader caches, so
+        nothing holds a connection while the subscription waits, and the next event reads afresh."""
+        await self._scope().release()
 
     async def commit(self) -> None:
         """Commit, then publish the events the transaction queued."""
@@ -51,14 +112,15 @@ class Context(BaseContext):
             await self.bus.publish(channel, message)
 
     async def rollback(self) -> None:
-        if self._session is not None:
-            await self._session.rollback()
-            take_pending_events(self._session)
+        session = self._scope().session
+        if session is not None:
+            await session.rollback()
+            take_pending_events(session)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """The request or the websocket is over: close every session still open."""
+        for scope in [self._request_scope, *self._operation_scopes]:
+            await scope.release()
 
     # --- who is asking --------------------------------------------------------------------
     async def resolve_principal(self) -> None:
@@ -129,13 +191,37 @@ class Context(BaseContext):
 
         Sibling fields resolve concurrently, so batches take turns on the request's one session.
         """
-        if name not in self._loaders:
+        scope = self._scope()
+        if name not in scope.loaders:
             async def load(keys: list[Any]) -> Sequence[Any]:
-                async with self._session_lock:
-                    return await batch(self.session, keys)
+                async with scope.lock:
+                    if scope.session is None:
+                        scope.session = self.platform.session_factory()
+                    return await batch(scope.session, keys)
 
-            self._loaders[name] = DataLoader(load_fn=load)
-        return self._loaders[name]
+            scope.loaders[name] = DataLoader(load_fn=load)
+        return scope.loaders[name]
+
+
+class DatabaseScopes(SchemaExtension):
+    """Every operation resolves in its own database scope; each streamed result (a subscription event, an
+    operation over a websocket) gives its session back once sent. A websocket's context lives as long as
+    the socket, its operations run side by side, and a subscription may wait for hours between events:
+    without this each subscriber would pin a pooled connection ("idle in transaction") until it left."""
+
+    async def on_operation(self):  # type: ignore[no-untyped-def,override]
+        context = self.execution_context.context
+        if not isinstance(context, Context):
+            yield
+            return
+        async with context.operation_scope():
+            yield
+
+    async def on_stream_result(self, result):  # type: ignore[no-untyped-def,override]
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.release_session()
 
 
 async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]

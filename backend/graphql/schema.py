@@ -24,6 +24,7 @@ from backend.accounts import resolvers as accounts
 from backend.alerts import resolvers as alerts
 from backend.audit import resolvers as audit
 from backend.config import Settings, get_settings
+from backend.graphql.context import DatabaseScopes
 from backend.graphql.errors import should_mask_error
 from backend.hazards import resolvers as hazards
 from backend.kpi import resolvers as kpi
@@ -94,6 +95,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             # clients send the same few documents over and over: parse and validate each once
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
+            DatabaseScopes,
             ResolvePrincipal,
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
