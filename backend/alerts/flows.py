@@ -30,7 +30,7 @@ from backend.alerts.rules import (
     EscalationTarget,
     can_take,
     due_escalation_level,
-    escalation_minutes,
+    escalation_policy,
     escalation_target,
     max_severity,
     overdue_hazard_dedupe_key,
@@ -288,6 +288,21 @@ async def escalation_recipients(session: AsyncSession, alert: Alert, level: int)
     return [m.id for m in managers]
 
 
+async def _escalation_policy(session: AsyncSession, mine_id: uuid.UUID) -> dict[AlertSeverity, tuple[float, ...]]:
+    """A mine's escalation minutes; a malformed setting falls back to the defaults with a warning, so one
+    mine's mistake never stops the sweep (nor escalation) for it or any other mine."""
+    mine = await session.get(Mine, mine_id)
+    settings = mine.settings if mine is not None else None
+    raw = settings.get("alert_escalation_minutes") if isinstance(settings, dict) else None
+    policy, problems = escalation_policy(raw)
+    if mine is not None and settings is not None and not isinstance(settings, dict):
+        problems.append(f"the mine's settings are not a mapping: {settings!r:.100}")
+    if problems:
+        logger.warning("mine %s: alert_escalation_minutes malformed, defaults used where it is: %s", mine_id,
+                       "; ".join(problems))
+    return policy
+
+
 async def escalate_due(session: AsyncSession, *, now: datetime | None = None) -> list[Alert]:
     """Escalate every raised, unacknowledged alert whose time has come (per the mine's policy)."""
     now = _aware(now, "now")
@@ -296,9 +311,7 @@ async def escalate_due(session: AsyncSession, *, now: datetime | None = None) ->
     candidates = await service.open_unacknowledged(session=session, severities=list(AlertSeverity))
     for candidate in candidates:
         if candidate.mine_id not in policies:
-            mine = await session.get(Mine, candidate.mine_id)
-            policies[candidate.mine_id] = escalation_minutes((mine.settings or {}).get("alert_escalation_minutes")
-                                                             if mine else None)
+            policies[candidate.mine_id] = await _escalation_policy(session, candidate.mine_id)
         policy = policies[candidate.mine_id]
         if due_escalation_level(candidate.severity, candidate.state, candidate.first_raised_at, now,
                                 policy) <= candidate.escalation_level:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -87,14 +88,42 @@ DEFAULT_ESCALATION_MINUTES: Mapping[str, Sequence[float]] = {
 }
 
 
-def escalation_minutes(overrides: Mapping[str, Sequence[float]] | None = None
-                       ) -> dict[AlertSeverity, tuple[float, ...]]:
-    """The policy in force: the defaults with a mine's overrides (unknown severities ignored, lists sorted)."""
+def escalation_policy(overrides: object) -> tuple[dict[AlertSeverity, tuple[float, ...]], list[str]]:
+    """The policy in force and what was wrong with a mine's overrides.
+
+    Overrides map severities to lists of minutes (finite, >= 0). Anything malformed never stops escalation:
+    a value that is not such a mapping gives the defaults, a malformed entry its severity's default, and
+    each is named in the problems. Unknown severities are ignored; lists are sorted.
+    """
+    problems: list[str] = []
+    if overrides is None:
+        overrides = {}
+    elif not isinstance(overrides, Mapping):
+        problems.append(f"not a mapping of severity to minutes: {overrides!r:.100}")
+        overrides = {}
     merged: dict[AlertSeverity, tuple[float, ...]] = {}
     for severity in AlertSeverity:
-        raw = (overrides or {}).get(severity.value, DEFAULT_ESCALATION_MINUTES[severity])
-        merged[severity] = tuple(sorted(float(m) for m in raw))[: len(ESCALATION_CHAIN)]
-    return merged
+        minutes = _minutes(overrides.get(severity.value, DEFAULT_ESCALATION_MINUTES[severity]))
+        if minutes is None:
+            problems.append(f"{severity.value}: not a list of minutes >= 0: {overrides[severity.value]!r:.100}")
+            minutes = _minutes(DEFAULT_ESCALATION_MINUTES[severity]) or ()
+        merged[severity] = minutes[: len(ESCALATION_CHAIN)]
+    return merged, problems
+
+
+def _minutes(raw: object) -> tuple[float, ...] | None:
+    """Sorted minutes, or None when raw is not a list of finite numbers >= 0."""
+    if isinstance(raw, str | bytes) or not isinstance(raw, Sequence):
+        return None
+    if not all(isinstance(m, int | float) and not isinstance(m, bool) and math.isfinite(m) and m >= 0 for m in raw):
+        return None
+    return tuple(sorted(float(m) for m in raw))
+
+
+def escalation_minutes(overrides: Mapping[str, Sequence[float]] | None = None
+                       ) -> dict[AlertSeverity, tuple[float, ...]]:
+    """The policy in force: the defaults with a mine's overrides (malformed parts fall back to the defaults)."""
+    return escalation_policy(overrides)[0]
 
 
 def due_escalation_level(severity: AlertSeverity, state: AlertState, raised_at: datetime, now: datetime,
