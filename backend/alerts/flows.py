@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +51,7 @@ MAX_TITLE = 200
 MAX_DETAIL = 4000
 MAX_KEY = 300
 MAX_REF = 200
+FUTURE_ALLOWANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,22 @@ def _aware(value: datetime | None, field: str) -> datetime:
     return value
 
 
+def _occurred_at(value: datetime | None) -> tuple[datetime, str | None]:
+    """When the alert happened, never later than now (+ FUTURE_ALLOWANCE for clocks a little ahead).
+
+    A time further ahead (a device whose clock is wrong) is not refused — an alarm is never dropped — but
+    recorded at the server's time, with the claimed time kept in a note for the detail. Otherwise an alert
+    dated years ahead would never escalate and would stay on top of the newest-first list.
+    """
+    at = _aware(value, "occurredAt")
+    now = utcnow()
+    if at <= now + FUTURE_ALLOWANCE:
+        return at, None
+    logger.warning("an alert claimed to occur at %s, ahead of the server's clock (%s): recorded at the server's time",
+                   at.isoformat(), now.isoformat())
+    return now, f"[reported time {at.isoformat()} is ahead of the server's clock; recorded at {now.isoformat()}]"
+
+
 async def _fold(session: AsyncSession, *, actor: Principal | None, alert: Alert, severity: AlertSeverity,
                 detail: str | None, snapshot_key: str | None, at: datetime) -> Alert:
     """A repeat of an open alert: count it, keep the highest severity, the latest detail and snapshot."""
@@ -153,7 +170,9 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
     key = _text(dedupe_key, "dedupeKey", required=True, limit=MAX_KEY, multiline=False) or ""
     ref = _text(source_ref, "sourceRef", required=True, limit=MAX_REF, multiline=False) or ""
     snap = _text(snapshot_key, "snapshotKey", limit=MAX_KEY, multiline=False)
-    at = _aware(occurred_at, "occurredAt")
+    at, clock_note = _occurred_at(occurred_at)
+    if clock_note:
+        detail_text = f"{detail_text}\n{clock_note}".strip()
     source, severity = AlertSource(source), AlertSeverity(severity)
     await service.write_lock(session, mine_id)
     await _check_area(session, mine_id, area_id)
