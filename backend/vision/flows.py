@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -41,6 +42,7 @@ from backend.vision.rules import (
     claimable,
     dedupe_key,
     frame_problem,
+    lease_expired,
     zone_problem,
 )
 
@@ -50,6 +52,9 @@ CODE_LENGTH = 64
 MAX_TEXT = 2000
 MAX_EVENTS_PER_REPORT = 200
 MIN_LEASE_SECONDS = 10
+MAX_SUMMARY_BYTES = 64 * 1024  # a job's summary, as JSON
+MAX_VIDEO_AGE = timedelta(days=30)  # recordedAt: older videos are not analysed for live alerts
+CLOCK_ALLOWANCE = timedelta(minutes=5)  # a device's clock may run this much ahead
 MAX_CLAIM_STEPS = 100
 MAX_VIDEO_SECONDS = 24 * 3600  # an event's time in its video (the worker refuses videos over 4 h by default)
 
@@ -102,7 +107,7 @@ def zone_snapshot(zone: DangerZone) -> dict[str, Any]:
 
 def job_snapshot(job: VisionJob) -> dict[str, Any]:
     return {"state": job.state, "attempts": job.attempts, "worker_id": job.worker_id,
-            "failure_reason": job.failure_reason}
+            "worker_device_id": job.worker_device_id, "failure_reason": job.failure_reason}
 
 
 async def _policy(session: AsyncSession, mine_id: uuid.UUID) -> VisionPolicy:
@@ -295,8 +300,10 @@ async def submit_video(session: AsyncSession, *, store: ObjectStore, actor: Prin
         raise ValidationFailedError(f"this {wanted.value.lower()} is not active", field=field_name)
     await CanSubmitVideo.check(session, actor, camera.device_id)
     object_key = _text(object_key, "objectKey", required=True, limit=300) or ""
-    if recorded_at > utcnow() + timedelta(minutes=5):
+    if recorded_at > utcnow() + CLOCK_ALLOWANCE:
         raise ValidationFailedError("recordedAt is in the future", field="recordedAt")
+    if recorded_at < utcnow() - MAX_VIDEO_AGE:
+        raise ValidationFailedError(f"recordedAt is more than {MAX_VIDEO_AGE.days} days ago", field="recordedAt")
     policy = await _policy(session, actor.mine_id)
     slot = await consume_upload(session=session, store=store, actor=actor, key=object_key, kinds={UploadKind.VIDEO},
                                 used_by=str(client_id))
@@ -360,7 +367,8 @@ async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings
                                    after=job_snapshot(job), reason=reason)
             continue
         taken = await service.take_job(session=session, job=job, values={
-            "state": VisionJobState.RUNNING, "worker_id": worker, "attempts": job.attempts + 1,
+            "state": VisionJobState.RUNNING, "worker_id": worker, "worker_device_id": actor.id,
+            "attempts": job.attempts + 1,
             "lease_expires_at": now + lease, "started_at": now, "progress": 0.0, "frames_analysed": 0,
             "updated_at": now})
         if not taken:
@@ -376,12 +384,19 @@ async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings
     return None
 
 
+def _holds(job: VisionJob, actor: Principal, worker_id: str) -> bool:
+    """Whether this worker, on this very device, is the job's (last) lease holder."""
+    return job.worker_id == worker_id and job.worker_device_id == actor.id
+
+
 async def _running_job(session: AsyncSession, actor: Principal, job_id: uuid.UUID, worker_id: str) -> VisionJob:
-    """The job, locked, which must be running under this worker's lease."""
+    """The job, locked, which must be running under this worker's (and device's) lease, not run out."""
+    worker = _worker_id(worker_id)
     await vision_worker(session, actor)
     job = await service.get_job_in_mine_or_raise(session=session, job_id=job_id, mine_id=actor.mine_id,
                                                  for_update=True)
-    if job.state is not VisionJobState.RUNNING or job.worker_id != _worker_id(worker_id):
+    if job.state is not VisionJobState.RUNNING or not _holds(job, actor, worker) \
+            or lease_expired(job.lease_expires_at, utcnow()):
         raise InvalidTransitionError("this job is not leased to this worker (its lease ran out or it finished)",
                                      current_state=job.state.value)
     return job
@@ -390,10 +405,11 @@ async def _running_job(session: AsyncSession, actor: Principal, job_id: uuid.UUI
 async def _finishing(session: AsyncSession, actor: Principal, job_id: uuid.UUID, worker_id: str,
                      final: VisionJobState) -> tuple[VisionJob, bool]:
     """The job a worker finishes, and whether this worker already finished it that way (a retried call)."""
+    worker = _worker_id(worker_id)
     await vision_worker(session, actor)
     job = await service.get_job_in_mine_or_raise(session=session, job_id=job_id, mine_id=actor.mine_id,
                                                  for_update=True)
-    if job.state is final and job.worker_id == worker_id:
+    if job.state is final and _holds(job, actor, worker):
         return job, True
     return await _running_job(session, actor, job_id, worker_id), False
 
@@ -419,6 +435,8 @@ async def report_progress(session: AsyncSession, *, actor: Principal, job_id: uu
 async def complete(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, worker_id: str,
                    summary: dict[str, Any] | None) -> VisionJob:
     """The worker analysed the whole video; a retried completion returns the job unchanged."""
+    if summary is not None and len(json.dumps(summary, default=str)) > MAX_SUMMARY_BYTES:
+        raise ValidationFailedError(f"summary is larger than {MAX_SUMMARY_BYTES // 1024} KiB as JSON", field="summary")
     job, repeated = await _finishing(session, actor, job_id, worker_id, VisionJobState.DONE)
     if repeated:
         return job

@@ -76,6 +76,8 @@ class VisionJob(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
     worker_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    # the vision-worker device holding the lease: a worker id alone (shown in visionJobs) proves nothing
+    worker_device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     frames_analysed: Mapped[int] = mapped_column(default=0)

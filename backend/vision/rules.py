@@ -18,6 +18,7 @@ from vision.rules import polygon_problem
 
 Point = tuple[float, float]
 MAX_FRAME_SIDE = 16_384
+MAX_LEASE_SECONDS = 3600  # a lease, and the signed video link with it, lasts an hour at most (renewed by progress)
 
 
 class CameraKind(enum.StrEnum):
@@ -68,14 +69,17 @@ class VisionPolicy(BaseModel):
     severity: dict[ZoneRule, AlertSeverity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     sample_fps: float = Field(default=5.0, gt=0, le=60)
     max_attempts: int = Field(default=3, ge=1, le=20)
-    max_lease_seconds: int = Field(default=900, ge=10)
+    max_lease_seconds: int = Field(default=900, ge=10, le=MAX_LEASE_SECONDS)
     model: str | None = None  # a detector of the worker's registry; None: the worker's default
     class_rules: dict[str, ZoneRule] = Field(default_factory=dict)  # detector class → rule it raises
 
     @classmethod
     def of(cls, mine_settings: dict[str, object] | None) -> VisionPolicy:
         raw = (mine_settings or {}).get("vision")
-        return cls.model_validate(raw if isinstance(raw, dict) else {})
+        raw = dict(raw) if isinstance(raw, dict) else {}
+        if isinstance(raw.get("max_lease_seconds"), int) and raw["max_lease_seconds"] > MAX_LEASE_SECONDS:
+            raw["max_lease_seconds"] = MAX_LEASE_SECONDS  # kept from before the limit
+        return cls.model_validate(raw)
 
     def opens_hazard(self, rule: ZoneRule, zone_override: bool | None) -> bool:
         """A zone's own choice wins; otherwise the mine's list of rules that open a hazard."""

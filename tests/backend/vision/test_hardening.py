@@ -6,13 +6,20 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
+from backend.accounts import service as accounts_service
 from backend.accounts.models import DeviceKind
+from backend.database.base import utcnow
+from backend.vision.models import VisionJob
 from tests.backend.vision.api import (
     ALERTS,
     CLAIM,
+    COMPLETE,
     DEFINE_ZONE,
     FAIL,
     HAZARDS,
+    PROGRESS,
     REGISTER_CAMERA,
     REPORT_EVENTS,
     SUBMIT,
@@ -194,3 +201,67 @@ async def test_bad_text_and_ids_are_a_validation_failure_never_an_unexpected_err
     await refused(FAIL, {"input": {"jobId": job["id"], "workerId": "w1", "reason": "r\x00"}}, worker, "reason")
     fine = await report_events(client, worker, job["id"], "w1", [{**EVENT, "detail": "two\nlines"}])
     assert fine["__typename"] == "VisionEventsAccepted", fine
+
+
+async def test_a_lease_belongs_to_the_claiming_device_and_ends_when_it_runs_out(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    async with platform.session_factory() as session:
+        _, intruder = await accounts_service.register_device(session=session, mine_id=mine.mine_id, name="worker 2",
+                                                             kind=WORKER, area_id=mine.areas[0])
+        await session.commit()
+    job = await _running_job(client, mine, worker="w1")
+    worker = mine.device_tokens[WORKER]
+    progress = {"jobId": job["id"], "workerId": "w1", "progress": 0.5, "leaseSeconds": 60}
+    calls = [(PROGRESS, progress), (REPORT_EVENTS, {"jobId": job["id"], "workerId": "w1", "events": [EVENT]}),
+             (FAIL, {"jobId": job["id"], "workerId": "w1", "reason": "BAD", "retry": True}),
+             (COMPLETE, {"jobId": job["id"], "workerId": "w1", "summary": {"events": 0}})]
+    for query, variables in calls:  # another worker device that read the worker id in visionJobs
+        (result,) = (await gql(client, query, {"input": variables}, token=intruder)).values()
+        assert result["__typename"] == "InvalidTransition", (query, result)
+    (result,) = (await gql(client, PROGRESS, {"input": progress}, token=worker)).values()
+    assert result["__typename"] == "VisionJob", result
+    async with platform.session_factory() as session:  # the lease runs out; nobody has claimed the job yet
+        await session.execute(update(VisionJob).where(VisionJob.id == uuid.UUID(job["id"]))
+                              .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+        await session.commit()
+    for query, variables in calls:
+        (result,) = (await gql(client, query, {"input": variables}, token=worker)).values()
+        assert result["__typename"] == "InvalidTransition", (query, result)
+    again = await claim(client, worker, "w2")
+    assert again["__typename"] == "VisionJobClaim" and again["attempt"] == 2
+    too_big = {"jobId": job["id"], "workerId": "w2", "summary": {"notes": "x" * 70_000}}
+    (result,) = (await gql(client, COMPLETE, {"input": too_big}, token=worker)).values()
+    assert result["__typename"] == "ValidationFailed" and result["field"] == "summary", result
+    done = {"jobId": job["id"], "workerId": "w2", "summary": {"events": 0}}
+    for _ in range(2):  # a retried completion by the holder is still harmless
+        (result,) = (await gql(client, COMPLETE, {"input": done}, token=worker)).values()
+        assert result["__typename"] == "VisionJob" and result["state"] == "DONE", result
+    (result,) = (await gql(client, COMPLETE, {"input": done}, token=intruder)).values()
+    assert result["__typename"] == "InvalidTransition", result
+
+
+async def test_lease_length_and_recording_time_are_bounded(client, make_mine) -> None:
+    mine = await make_mine()
+    admin = mine.token("admin")
+    too_long = (await gql(client, POLICY, {"input": {"maxLeaseSeconds": 10 ** 9}}, token=admin))["setVisionPolicy"]
+    assert too_long["__typename"] == "ValidationFailed" and too_long["field"] == "max_lease_seconds", too_long
+    hour = (await gql(client, POLICY, {"input": {"maxLeaseSeconds": 3600}}, token=admin))["setVisionPolicy"]
+    assert hour["__typename"] == "VisionPolicy", hour
+    robot = await register_camera(client, admin, mine.areas[0], kind="ROBOT")
+    token = mine.device_tokens[ROBOT]
+    key = await upload_video(client, token, FAKE_VIDEO)
+    now = datetime.now(UTC)
+    for recorded in (now - timedelta(days=31), now + timedelta(hours=1), datetime(1, 1, 1, tzinfo=UTC)):
+        body = await gql(client, SUBMIT, {"input": {"clientId": str(uuid.uuid4()), "objectKey": key,
+                                                    "recordedAt": recorded.isoformat(), "robotId": robot["id"]}},
+                         token=token, expect_errors=True)
+        assert "errors" not in body, (recorded, body)
+        result = body["data"]["submitInspectionVideo"]
+        assert result["__typename"] == "ValidationFailed" and result["field"] == "recordedAt", (recorded, result)
+    week = await gql(client, SUBMIT, {"input": {"clientId": str(uuid.uuid4()), "objectKey": key,
+                                                "recordedAt": (now - timedelta(days=7)).isoformat(),
+                                                "robotId": robot["id"]}}, token=token)
+    assert week["submitInspectionVideo"]["__typename"] == "VisionJob", week
+    claimed = await claim(client, mine.device_tokens[WORKER], "w1", lease=10 ** 6)
+    lease = datetime.fromisoformat(claimed["leaseExpiresAt"]) - datetime.now(UTC)
+    assert lease <= timedelta(seconds=3600)

@@ -89,6 +89,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('worker_id', sa.String(length=100), nullable=True),
+    sa.Column('worker_device_id', sa.Uuid(), nullable=True),
     sa.Column('lease_expires_at', backend.database.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('progress', sa.Float(), nullable=False),
     sa.Column('frames_analysed', sa.Integer(), nullable=False),
@@ -101,6 +102,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_vision_jobs_area_id_areas')),
     sa.ForeignKeyConstraint(['camera_id'], ['vision_cameras.id'], name=op.f('fk_vision_jobs_camera_id_vision_cameras')),
     sa.ForeignKeyConstraint(['mine_id'], ['mines.id'], name=op.f('fk_vision_jobs_mine_id_mines')),
+    sa.ForeignKeyConstraint(['worker_device_id'], ['devices.id'],
+                            name=op.f('fk_vision_jobs_worker_device_id_devices')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vision_jobs'))
     )
     with op.batch_alter_table('vision_jobs', schema=None) as batch_op:
