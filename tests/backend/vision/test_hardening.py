@@ -194,7 +194,8 @@ async def test_bad_text_and_ids_are_a_validation_failure_never_an_unexpected_err
     for worker_id in ("w\x00", " ", "w" * 101):
         await refused(CLAIM, {"input": {"workerId": worker_id, "leaseSeconds": 60}}, worker, "workerId")
     for change, field in [({"eventKey": "k\x00"}, "eventKey"), ({"eventKey": " "}, "eventKey"),
-                          ({"eventKey": "k" * 201}, "eventKey"), ({"detail": "d\x00"}, "detail"),
+                          ({"eventKey": "k" * 201}, "eventKey"), ({"eventKey": " " + "k" * 200}, "eventKey"),
+                          ({"eventKey": "k\x1b"}, "eventKey"), ({"detail": "d\x00"}, "detail"),
                           ({"snapshotKey": "s\x00"}, "snapshotKey")]:
         await refused(REPORT_EVENTS, {"input": {"jobId": job["id"], "workerId": "w1", "events": [{**EVENT, **change}]}},
                       worker, field)
