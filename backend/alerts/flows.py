@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts.models import User
 from backend.accounts.roles import Principal, PrincipalKind, Role
 from backend.alerts import service
 from backend.alerts.events import AlertEvent, AlertEventKind, channel_for
@@ -223,18 +224,36 @@ async def resolve_by_key(session: AsyncSession, *, actor: Principal | None, mine
     return await _resolve(session, actor=actor, alert=alert, note=text, action="alert.resolved")
 
 
+async def _who(session: AsyncSession, user_id: uuid.UUID) -> str:
+    """A person as named in a refusal: display name (and id), so the caller knows whom to ask."""
+    user = await session.get(User, user_id)
+    return f"{user.display_name} ({user.id})" if user is not None else str(user_id)
+
+
+def _at(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else "an unknown time"
+
+
 async def acknowledge(session: AsyncSession, *, actor: Principal, alert_id: uuid.UUID, verdict: AlertVerdict,
                       note: str | None) -> Alert:
     """A handler has seen the alert and judged it: confirmed, or a false alarm. Stops its escalation."""
     alert = await service.get_in_mine_or_raise(session=session, alert_id=alert_id, mine_id=actor.mine_id,
                                                for_update=True)
     CanHandleAlert.check(actor, alert)
+    verdict = AlertVerdict(verdict)
+    if alert.acknowledged_by_id is not None and alert.state is not AlertState.RAISED:
+        if alert.acknowledged_by_id == actor.id and alert.verdict is verdict:
+            return alert  # a retry (the first answer was lost): the acknowledgement stands as it was
+        who = await _who(session, alert.acknowledged_by_id)
+        raise InvalidTransitionError(
+            f"already acknowledged by {who} at {_at(alert.acknowledged_at)} as {alert.verdict}; the alert is "
+            f"{alert.state.value}", current_state=alert.state.value)
     _require_step(alert, AlertStep.ACKNOWLEDGE)
     text = _text(note, "note")
     before = snapshot(alert)
     alert.state = AlertState.ACKNOWLEDGED
     alert.acknowledged_by_id, alert.acknowledged_at = actor.id, utcnow()
-    alert.verdict = AlertVerdict(verdict)
+    alert.verdict = verdict
     alert.note = text
     return await _record(session, actor=actor, alert=alert, action="alert.acknowledged", before=before,
                          kind=AlertEventKind.ACKNOWLEDGED, reason=text)
@@ -245,6 +264,13 @@ async def resolve(session: AsyncSession, *, actor: Principal, alert_id: uuid.UUI
     alert = await service.get_in_mine_or_raise(session=session, alert_id=alert_id, mine_id=actor.mine_id,
                                                for_update=True)
     CanHandleAlert.check(actor, alert)
+    if alert.state is AlertState.RESOLVED:
+        if alert.resolved_by_id == actor.id:
+            return alert  # a retry (the first answer was lost)
+        who = await _who(session, alert.resolved_by_id) if alert.resolved_by_id else "the system"
+        reason = f" ({alert.resolution_note})" if alert.resolution_note else ""
+        raise InvalidTransitionError(f"already resolved by {who} at {_at(alert.resolved_at)}{reason}",
+                                     current_state=alert.state.value)
     _require_step(alert, AlertStep.RESOLVE)
     return await _resolve(session, actor=actor, alert=alert, note=_text(note, "note"), action="alert.resolved")
 
