@@ -4,6 +4,7 @@ and retention. Callers commit."""
 from __future__ import annotations
 
 import logging
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,6 @@ logger = logging.getLogger(__name__)
 CODE_MAX = 64
 BATCH_ID_MAX = 64
 MAX_FUTURE = timedelta(days=1)
-SENSOR_CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
 def _check_thresholds(values: ThresholdValues, field_prefix: str) -> None:
@@ -119,17 +119,18 @@ def zone_snapshot(zone: PowerZone) -> dict[str, Any]:
 
 
 def _zone_name(name: str) -> str:
-    cleaned = clean_text(name, "name", limit=CODE_MAX, required=True) or ""
-    if not set(cleaned) <= SENSOR_CODE_CHARS or "/" in cleaned:
-        raise ValidationFailedError("a power zone name uses letters, digits, '_', '.' and '-' only", field="name")
+    cleaned = clean_text(name, "name", limit=CODE_MAX, required=True, multiline=False) or ""
+    if not service.is_code(cleaned):
+        raise ValidationFailedError("a power zone name starts with a letter or digit and uses letters, digits, "
+                                    "'_', '.' and '-' only", field="name")
     return cleaned
 
 
 def _equipment(items: Sequence[str]) -> list[str]:
-    cleaned = [item.strip() for item in items if item.strip()]
-    if len(cleaned) > 200 or any(len(item) > 200 for item in cleaned):
-        raise ValidationFailedError("at most 200 pieces of equipment of 200 characters each", field="equipment")
-    return cleaned
+    if len(items) > 200:
+        raise ValidationFailedError("at most 200 pieces of equipment", field="equipment")
+    cleaned = [clean_text(item, "equipment", limit=200, multiline=False) for item in items]
+    return [item for item in cleaned if item]
 
 
 async def save_power_zone(session: AsyncSession, *, actor: Principal, zone_id: uuid.UUID | None, name: str,
@@ -149,7 +150,7 @@ async def save_power_zone(session: AsyncSession, *, actor: Principal, zone_id: u
         zone = await service.get_power_zone_in_mine_or_raise(session=session, zone_id=zone_id, mine_id=actor.mine_id)
         before = zone_snapshot(zone)
     zone.name = cleaned
-    zone.description = clean_text(description, "description", limit=300)
+    zone.description = clean_text(description, "description", limit=300, multiline=False)
     zone.equipment = _equipment(equipment)
     zone.updated_at = utcnow()
     await session.flush()
@@ -192,8 +193,8 @@ def sensor_snapshot(sensor: Sensor) -> dict[str, Any]:
 
 
 def _code(code: str) -> str:
-    cleaned = clean_text(code, "code", limit=CODE_MAX, required=True) or ""
-    if not set(cleaned) <= SENSOR_CODE_CHARS or not cleaned[0].isalnum():
+    cleaned = clean_text(code, "code", limit=CODE_MAX, required=True, multiline=False) or ""
+    if not service.is_code(cleaned):
         raise ValidationFailedError("a sensor code starts with a letter or digit and uses letters, digits, "
                                     "'_', '.' and '-' only", field="code")
     return cleaned
@@ -214,7 +215,7 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
     if data.location_type is not None:
         sensor.location_type = data.location_type
     if data.unit is not None:
-        sensor.unit = clean_text(data.unit, "unit", limit=16, required=True) or ""
+        sensor.unit = clean_text(data.unit, "unit", limit=16, required=True, multiline=False) or ""
     if data.polling_seconds is not None:
         if not 0.1 <= data.polling_seconds <= 3600:
             raise ValidationFailedError("the polling period is between 0.1 s and an hour", field="pollingSeconds")
@@ -371,6 +372,7 @@ class BatchOutcome:
 def check_batch(batch: BatchIn, settings: Settings) -> None:
     if not batch.batch_id.strip() or len(batch.batch_id) > BATCH_ID_MAX:
         raise ValidationFailedError(f"batchId must be 1 to {BATCH_ID_MAX} characters", field="batchId")
+    clean_text(batch.batch_id, "batchId", limit=BATCH_ID_MAX, multiline=False)
     if batch.bridge_seq < 0:
         raise ValidationFailedError("bridgeSeq cannot be negative", field="bridgeSeq")
     if len(batch.readings) > settings.sensor_batch_max_readings:
@@ -453,6 +455,11 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
     return outcome
 
 
+def printable(text: str) -> str:
+    """The bridge's free text without control characters (a line break or tab stays)."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 async def _alarm_changes(session: AsyncSession, device: Device, batch: BatchIn,
                          briefs: dict[str, service.SensorBrief]) -> int:
     """Apply the bridge's alarm changes in time order: sensor state, then raise or resolve its alerts."""
@@ -482,7 +489,7 @@ async def _alarm_changes(session: AsyncSession, device: Device, batch: BatchIn,
             session, actor=None, mine_id=device.mine_id, source=AlertSource.SENSOR, source_ref=str(sensor.id),
             severity=AlertSeverity(action.raise_severity.value), area_id=sensor.area_id,
             title=alert_title(sensor.code, sensor.kind, change.event, change.level, change.value, sensor.unit),
-            detail=change.detail[:2000], dedupe_key=key, occurred_at=change.ts)
+            detail=printable(change.detail)[:2000], dedupe_key=key, occurred_at=change.ts)
         raised += 1
     return raised
 

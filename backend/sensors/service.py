@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,14 @@ async def list_sensors(*, session: AsyncSession, mine_id: uuid.UUID, area_id: uu
     return (await session.scalars(query.order_by(Sensor.code))).all()
 
 
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+
+
+def is_code(code: str) -> bool:
+    """A sensor code as the registry accepts it: a letter or digit, then letters, digits, '_', '.', '-'."""
+    return CODE_PATTERN.fullmatch(code) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class SensorBrief:
     """What ingestion needs of a sensor, read in one query per batch."""
@@ -84,7 +93,7 @@ class SensorBrief:
 
 
 async def briefs_by_code(*, session: AsyncSession, mine_id: uuid.UUID, codes: Iterable[str]) -> dict[str, SensorBrief]:
-    wanted = sorted(set(codes))
+    wanted = sorted(c for c in set(codes) if is_code(c))  # anything else matches no sensor (and never a NUL to SQL)
     found: dict[str, SensorBrief] = {}
     for start in range(0, len(wanted), 5000):  # bounded IN lists
         rows = await session.execute(

@@ -210,3 +210,21 @@ async def test_alarm_changes_raise_fold_and_resolve_alerts(client, make_mine, pl
                                                  token=mine.token("safety_officer")))["alerts"]["edges"]
                    if e["node"]["state"] == "RAISED"]
     assert sorted(a["severity"] for a in open_alerts) == ["ALARM", "WARNING"]
+
+
+async def test_hostile_text_is_refused_or_cleaned_never_a_crash(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    token = mine.device_tokens[DeviceKind.SENSOR_BRIDGE]
+    await add_sensor(client, mine, "CH4-1")
+    t = now()
+    odd = [reading("CH4\x00-1", 0.3, t), reading("CH4-1\n", 0.3, t), reading("é" * 80, 0.3, t),
+           reading("CH4-1", 0.3, t)]
+    result = await ingest(client, token, seq=1, readings=odd, changes=[
+        change("CH4\x00-1", "POWER_CUT", "ALARM", 1.6, t),
+        change("CH4-1", "LEVEL_CHANGED", "ALARM", 1.2, t, detail="CH4 1.2\x00\x1b[31m → ALARM\nsecond line")])
+    assert (result["readingsStored"], result["readingsRejected"], result["alertsRaised"]) == (1, 3, 1)
+    async with platform.session_factory() as session:
+        alert = await session.scalar(select(Alert).where(Alert.mine_id == mine.mine_id))
+    assert alert is not None and alert.detail == "CH4 1.2[31m → ALARM\nsecond line"
+    bad_id = await ingest(client, token, seq=2, readings=[], batch_id="batch\x00one")
+    assert bad_id["__typename"] == "ValidationFailed" and bad_id["field"] == "batchId"

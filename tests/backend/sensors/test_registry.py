@@ -142,3 +142,14 @@ async def test_limits_in_force_stay_consistent_for_the_bridge(client, make_mine)
     token = mine.device_tokens[DeviceKind.SENSOR_BRIDGE]
     config = await bridge_config(client, token)
     assert BridgeConfig(mine_code=config["mineCode"], sensors=config["sensors"]).sensors[0].thresholds.alarm == 0.9
+
+
+async def test_names_with_control_characters_are_refused(client, make_mine) -> None:
+    mine = await make_mine()
+    for zone in ({"name": "wf\x001"}, {"name": "wf1", "description": "a\nb"}, {"name": "wf1", "equipment": ["a\x1b"]}):
+        result = (await gql(client, SAVE_ZONE, {"input": zone}, token=mine.token("admin")))["savePowerZone"]
+        assert result["__typename"] == "ValidationFailed", zone
+    for code in ("CH4\x00", "-CH4", "CH4 1", "Ч-1"):
+        variables = {"input": {"code": code, "kind": "CH4", "areaId": str(mine.areas[0])}}
+        assert (await gql(client, ADD_SENSOR, variables, token=mine.token("admin")))["addSensor"]["__typename"] \
+            == "ValidationFailed", code
