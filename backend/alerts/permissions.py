@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from backend.accounts.roles import Principal, Role
 from backend.alerts.models import Alert
 from backend.graphql.errors import NotAllowedError
@@ -23,6 +27,15 @@ class CanSeeAlert:
         if alert.mine_id != actor.mine_id or actor.is_device:
             return False
         return cls.sees_whole_mine(actor) or alert.area_id is None or alert.area_id == actor.area_id
+
+
+async def can_trace_alert(session: AsyncSession, actor: Principal, subject_id: str) -> bool:
+    """An alert's audit history (traceability) is for those who see the alert."""
+    try:
+        alert = await session.get(Alert, uuid.UUID(subject_id))
+    except ValueError:
+        return False
+    return alert is not None and CanSeeAlert.allows(actor, alert)
 
 
 class CanHandleAlert:

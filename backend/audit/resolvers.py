@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from backend.accounts import service as accounts_service
-from backend.accounts.roles import Role
+from backend.accounts.roles import Principal, Role
 from backend.accounts.types import PersonType
+from backend.alerts.permissions import can_trace_alert
 from backend.audit import service
 from backend.audit.types import AuditVerdict, TimelineEntry
 from backend.graphql.context import Context
@@ -17,6 +20,13 @@ from backend.graphql.errors import ClientError
 
 TRACE_ROLES = (Role.SAFETY_OFFICER, Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN, Role.TEAM_LEADER)
 RESPONSIBLE_KEY = "responsible_id"
+
+# Subjects whose history follows their own visibility rule, by audit subject_type: (session, caller, subject id)
+# -> may the caller see it. A subject the caller may not see has no history for them (as one of another mine).
+SubjectVisibility = Callable[[AsyncSession, Principal, str], Awaitable[bool]]
+SUBJECT_VISIBILITY: Mapping[str, SubjectVisibility] = {
+    "alert": can_trace_alert,
+}
 
 
 @strawberry.type
@@ -28,6 +38,10 @@ class Query:
         if not principal.has_any(*TRACE_ROLES):
             raise ClientError("traceability is for safety officers and managers", "FORBIDDEN")
         entries = await service.timeline(session=ctx.session, mine_id=principal.mine_id, subject_id=str(subject_id))
+        for subject_type in {e.subject_type for e in entries}:
+            visible = SUBJECT_VISIBILITY.get(subject_type)
+            if visible is not None and not await visible(ctx.session, principal, str(subject_id)):
+                return []
         responsible_ids: list[uuid.UUID | None] = []
         current: uuid.UUID | None = None
         for entry in entries:
