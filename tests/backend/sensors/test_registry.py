@@ -153,3 +153,26 @@ async def test_names_with_control_characters_are_refused(client, make_mine) -> N
         variables = {"input": {"code": code, "kind": "CH4", "areaId": str(mine.areas[0])}}
         assert (await gql(client, ADD_SENSOR, variables, token=mine.token("admin")))["addSensor"]["__typename"] \
             == "ValidationFailed", code
+
+
+async def test_people_read_their_own_mines_sensors_and_zones(client, make_mine) -> None:
+    mine, other = await make_mine(), await make_mine()
+    zone = (await gql(client, SAVE_ZONE, {"input": {"name": "wf1", "equipment": ["shearer"]}},
+                      token=mine.token("admin")))["savePowerZone"]
+    sensor = await add_sensor(client, mine, "CH4-1", zone_id=zone["id"])
+    one = "query($id: ID!) { sensor(id: $id) { code powerZone { name equipment } } }"
+    assert (await gql(client, one, {"id": sensor["id"]}, token=mine.token("miner")))["sensor"] == {
+        "code": "CH4-1", "powerZone": {"name": "wf1", "equipment": ["shearer"]}}
+    assert (await gql(client, one, {"id": sensor["id"]}, token=other.token("mine_manager")))["sensor"] is None
+    zones = "{ powerZones { name equipment } }"
+    assert (await gql(client, zones, token=mine.token("safety_officer")))["powerZones"] == [
+        {"name": "wf1", "equipment": ["shearer"]}]
+    assert (await gql(client, zones, token=other.token("admin")))["powerZones"] == []
+    renamed = (await gql(client, SAVE_ZONE, {"input": {"zoneId": zone["id"], "name": "wf-1"}},
+                         token=mine.token("admin")))["savePowerZone"]
+    assert renamed["name"] == "wf-1" and renamed["equipment"] == []
+    from_other = (await gql(client, SAVE_ZONE, {"input": {"zoneId": zone["id"], "name": "x"}},
+                            token=other.token("admin")))["savePowerZone"]
+    assert from_other["__typename"] == "NotFound"
+    body = await gql(client, SENSORS, token=mine.device_tokens[DeviceKind.SENSOR_BRIDGE], expect_errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
