@@ -256,7 +256,6 @@ def reading_problem(value: float, ts: datetime, physical: tuple[float, float] | 
 
 
 # --- series ----------------------------------------------------------------------------------------
-STAT_BUCKET = timedelta(hours=1)
 
 
 def hour_start(at: datetime) -> datetime:
