@@ -135,11 +135,15 @@ def worker(
     from vision.config import get_vision_settings
     from vision.worker import VisionWorker
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll of the queue
     settings = get_vision_settings()
     updates: dict[str, object] = {}
     if api_url:
         updates["api_url"] = api_url
     if token_file is not None:
+        if not token_file.is_file():
+            typer.echo(f"no token file at {token_file} (minesafe seed-demo writes the demo's)", err=True)
+            raise typer.Exit(2)
         updates["device_token"] = token_file.read_text().strip()
     if worker_id:
         updates["worker_id"] = worker_id
