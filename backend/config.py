@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     sensor_retain_interval_minutes: float = Field(default=60.0, description="the retention task's period; 0: off")
     sensor_batch_max_readings: int = 10_000
     sensor_batch_max_alarm_changes: int = 2_000
+    sensor_max_ahead_seconds: float = Field(
+        default=300.0, ge=0, description="readings and alarm changes further ahead of the server's clock: rejected")
     sensor_series_raw_limit: int = 50_000
     sensor_series_max_points: int = 5_000
 

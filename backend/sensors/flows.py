@@ -51,7 +51,7 @@ from backend.sensors.rules import (
 logger = logging.getLogger(__name__)
 CODE_MAX = 64
 BATCH_ID_MAX = 64
-MAX_FUTURE = timedelta(days=1)
+REASON_MAX = 4000  # an alert's resolution note (alerts.flows.MAX_DETAIL)
 
 
 def _check_thresholds(values: ThresholdValues, field_prefix: str) -> None:
@@ -366,7 +366,11 @@ class BatchOutcome:
     alerts_raised: int = 0
     seq_gap: int = 0
     out_of_order: bool = False
+    alarm_changes_rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, reason: str) -> None:
+        self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + 1
 
 
 def check_batch(batch: BatchIn, settings: Settings) -> None:
@@ -409,17 +413,19 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
     """Store a bridge batch once: readings in bulk, sensor last values, alarm changes as alerts."""
     device = await require_bridge(session, actor)
     check_batch(batch, settings)
-    existing = await service.find_batch(session=session, mine_id=device.mine_id, batch_id=batch.batch_id)
+    existing = await service.find_batch(session=session, device_id=device.id, batch_id=batch.batch_id)
     if existing is not None:
         return BatchOutcome(batch_id=existing.batch_id, bridge_seq=existing.bridge_seq, duplicate=True,
                             readings_stored=existing.readings_stored, readings_rejected=existing.readings_rejected,
                             alerts_raised=existing.alerts_raised, seq_gap=existing.seq_gap,
-                            out_of_order=existing.out_of_order)
+                            out_of_order=existing.out_of_order,
+                            alarm_changes_rejected=existing.alarm_changes_rejected)
     now = utcnow()
+    ahead = timedelta(seconds=settings.sensor_max_ahead_seconds)
     record = SensorBatch(mine_id=device.mine_id, device_id=device.id, batch_id=batch.batch_id,
                          bridge_seq=batch.bridge_seq, received_at=now)
     session.add(record)
-    await session.flush()  # a concurrent replay of this batch id fails here (unique), before any other write
+    await session.flush()  # a concurrent replay of this bridge's batch id fails here (unique), before other writes
     gap, out_of_order = await _record_seq(session, device, batch.bridge_seq, now)
     outcome = BatchOutcome(batch_id=batch.batch_id, bridge_seq=batch.bridge_seq, duplicate=False, seq_gap=gap,
                            out_of_order=out_of_order)
@@ -431,16 +437,16 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
     for reading in batch.readings:
         brief = briefs.get(reading.sensor_code)
         physical = (brief.physical_min, brief.physical_max) if brief else None
-        problem = reading_problem(reading.value, reading.ts, physical, now, MAX_FUTURE)
+        problem = reading_problem(reading.value, reading.ts, physical, now, ahead)
         if problem is not None or brief is None:
             outcome.readings_rejected += 1
-            reason = problem.value if problem else "UNKNOWN_SENSOR"
-            outcome.rejected_by_reason[reason] = outcome.rejected_by_reason.get(reason, 0) + 1
+            outcome.reject(problem.value if problem else "UNKNOWN_SENSOR")
             continue
         rows.append({"sensor_id": brief.id, "ts": reading.ts, "value": reading.value, "fault": reading.fault})
+        at = min(reading.ts, now)  # a clock a little ahead never dates the last value past now (nor freezes it)
         seen = latest.get(brief.id)
-        if seen is None or reading.ts > seen[0]:
-            latest[brief.id] = (reading.ts, reading.value)
+        if seen is None or at >= seen[0]:
+            latest[brief.id] = (at, reading.value)
     await service.store_readings(session=session, rows=rows)
     await service.update_last_values(session=session, latest=latest)
     outcome.readings_stored = len(rows)
@@ -448,8 +454,9 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
         logger.info("batch %s: %s reading(s) rejected %s", batch.batch_id, outcome.readings_rejected,
                     outcome.rejected_by_reason)
 
-    outcome.alerts_raised = await _alarm_changes(session, device, batch, briefs)
+    await _alarm_changes(session, actor, device, batch, briefs, now=now, ahead=ahead, outcome=outcome)
     record.readings_stored, record.readings_rejected = outcome.readings_stored, outcome.readings_rejected
+    record.alarm_changes_rejected = outcome.alarm_changes_rejected
     record.alerts_raised, record.seq_gap, record.out_of_order = outcome.alerts_raised, gap, out_of_order
     await session.flush()
     return outcome
@@ -460,38 +467,75 @@ def printable(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
-async def _alarm_changes(session: AsyncSession, device: Device, batch: BatchIn,
-                         briefs: dict[str, service.SensorBrief]) -> int:
-    """Apply the bridge's alarm changes in time order: sensor state, then raise or resolve its alerts."""
-    raised = 0
+async def _alarm_changes(session: AsyncSession, actor: Principal, device: Device, batch: BatchIn,
+                         briefs: dict[str, service.SensorBrief], *, now: datetime, ahead: timedelta,
+                         outcome: BatchOutcome) -> None:
+    """Apply the bridge's alarm changes in time order: raise or resolve its alerts, then the sensor's state.
+
+    A change naming no sensor, dated further ahead of the server's clock than ``ahead``, or whose alert step
+    refuses it is counted in ``outcome.alarm_changes_rejected`` (and logged): it never fails the batch, whose
+    readings are stored all the same. A sensor's ``state_changed_at`` is never later than now, so one bad
+    timestamp cannot make the following real changes look stale."""
     ids = {briefs[c.sensor_code].id for c in batch.alarm_changes if c.sensor_code in briefs}
     sensors = {s.id: s for s in await session.scalars(select(Sensor).where(Sensor.id.in_(ids)))} if ids else {}
     for change in sorted(batch.alarm_changes, key=lambda c: c.ts):
         brief = briefs.get(change.sensor_code)
         if brief is None:
-            logger.warning("alarm change for unknown sensor %s ignored", change.sensor_code)
+            _reject_change(outcome, "UNKNOWN_SENSOR", change, "names no sensor of this mine")
+            continue
+        if change.ts > now + ahead:
+            _reject_change(outcome, "IN_THE_FUTURE", change, f"is ahead of the server's clock ({now.isoformat()})")
             continue
         sensor = sensors[brief.id]
-        if sensor.state_changed_at is not None and change.ts < sensor.state_changed_at:
+        applied_at = sensor.state_changed_at if sensor.state_changed_at is None else min(sensor.state_changed_at, now)
+        if applied_at is not None and change.ts < applied_at:
             logger.warning("stale alarm change %s of %s at %s ignored (a later one is applied)", change.event.value,
                            sensor.code, change.ts.isoformat())
             continue
-        sensor.state_changed_at = change.ts
-        _apply_state(sensor, change)
         action = alert_action(change.event, change.level)
         key = dedupe_key(sensor.id, action.condition)
-        if action.resolves:
-            await alert_flows.resolve_by_key(session, actor=None, mine_id=device.mine_id, dedupe_key=key,
-                                             reason=change.detail or f"{sensor.code} back to normal")
+        try:
+            if action.resolves:
+                await alert_flows.resolve_by_key(session, actor=actor, mine_id=device.mine_id, dedupe_key=key,
+                                                 reason=_resolution_note(change, sensor.code))
+            else:
+                assert action.raise_severity is not None
+                await alert_flows.raise_alert(
+                    session, actor=actor, mine_id=device.mine_id, source=AlertSource.SENSOR,
+                    source_ref=str(sensor.id), severity=AlertSeverity(action.raise_severity.value),
+                    area_id=sensor.area_id,
+                    title=alert_title(sensor.code, sensor.kind, change.event, change.level, change.value, sensor.unit),
+                    detail=printable(change.detail)[:2000], dedupe_key=key, occurred_at=change.ts)
+                outcome.alerts_raised += 1
+        except ValidationFailedError as error:  # refused before the alert step wrote anything
+            _reject_change(outcome, "INVALID", change, f"was refused: {error}")
             continue
-        assert action.raise_severity is not None
-        await alert_flows.raise_alert(
-            session, actor=None, mine_id=device.mine_id, source=AlertSource.SENSOR, source_ref=str(sensor.id),
-            severity=AlertSeverity(action.raise_severity.value), area_id=sensor.area_id,
-            title=alert_title(sensor.code, sensor.kind, change.event, change.level, change.value, sensor.unit),
-            detail=printable(change.detail)[:2000], dedupe_key=key, occurred_at=change.ts)
-        raised += 1
-    return raised
+        sensor.state_changed_at = min(change.ts, now)
+        before = _state_snapshot(sensor)
+        _apply_state(sensor, change)
+        if change.event in (AlarmEvent.POWER_CUT, AlarmEvent.POWER_RESTORED):
+            await record_audit(
+                session, actor=actor, mine_id=device.mine_id, subject_type="sensor", subject_id=sensor.id,
+                action="sensor.power_cut" if change.event is AlarmEvent.POWER_CUT else "sensor.power_restored",
+                before=before, after={**_state_snapshot(sensor), "value": change.value, "at": change.ts},
+                reason=printable(change.detail).strip()[:REASON_MAX] or None)
+
+
+def _reject_change(outcome: BatchOutcome, reason: str, change: AlarmChangeIn, why: str) -> None:
+    outcome.alarm_changes_rejected += 1
+    outcome.reject(f"ALARM_CHANGE_{reason}")
+    logger.warning("alarm change %s of sensor %r at %s rejected: it %s", change.event.value,
+                   printable(change.sensor_code)[:64], change.ts.isoformat(), why)
+
+
+def _resolution_note(change: AlarmChangeIn, code: str) -> str:
+    """The bridge's detail as the alert's resolution note: without control characters, at most REASON_MAX
+    characters, and a default when blank."""
+    return printable(change.detail).strip()[:REASON_MAX].strip() or f"{code} back to normal"
+
+
+def _state_snapshot(sensor: Sensor) -> dict[str, Any]:
+    return {"level": sensor.level, "power_cut": sensor.power_cut, "fault": sensor.fault}
 
 
 def _apply_state(sensor: Sensor, change: AlarmChangeIn) -> None:

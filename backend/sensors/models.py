@@ -108,11 +108,12 @@ class SensorHourStat(Base):
 
 
 class SensorBatch(Base):
-    """One ``ingestSensorBatch`` the backend accepted; a replay of its batch id answers these counts again."""
+    """One ``ingestSensorBatch`` the backend accepted; a replay of its batch id (by the same bridge: two bridges of
+    a mine name their batches independently) answers these counts again."""
 
     __tablename__ = "sensor_batches"
-    __table_args__ = (UniqueConstraint("mine_id", "batch_id"), Index("ix_sensor_batches_device_seq", "device_id",
-                                                                      "bridge_seq"))
+    __table_args__ = (UniqueConstraint("device_id", "batch_id"), Index("ix_sensor_batches_device_seq", "device_id",
+                                                                        "bridge_seq"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     mine_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mines.id"))
@@ -123,6 +124,7 @@ class SensorBatch(Base):
     readings_stored: Mapped[int] = mapped_column(default=0)
     readings_rejected: Mapped[int] = mapped_column(default=0)
     alerts_raised: Mapped[int] = mapped_column(default=0)
+    alarm_changes_rejected: Mapped[int] = mapped_column(default=0)
     seq_gap: Mapped[int] = mapped_column(default=0)
     out_of_order: Mapped[bool] = mapped_column(default=False)
 

@@ -142,7 +142,8 @@ class Mutation:
         return SensorBatchAcceptedType(
             batch_id=outcome.batch_id, bridge_seq=outcome.bridge_seq, duplicate=outcome.duplicate,
             readings_stored=outcome.readings_stored, readings_rejected=outcome.readings_rejected,
-            alerts_raised=outcome.alerts_raised, seq_gap=outcome.seq_gap, out_of_order=outcome.out_of_order)
+            alerts_raised=outcome.alerts_raised, seq_gap=outcome.seq_gap, out_of_order=outcome.out_of_order,
+            alarm_changes_rejected=outcome.alarm_changes_rejected)
 
     @strawberry.mutation(description="Admin: register a sensor.")
     @returns_domain_errors

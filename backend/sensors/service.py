@@ -167,8 +167,9 @@ async def insert_profiles(*, session: AsyncSession, mine_id: uuid.UUID,
 
 
 # --- ingestion -------------------------------------------------------------------------------------
-async def find_batch(*, session: AsyncSession, mine_id: uuid.UUID, batch_id: str) -> SensorBatch | None:
-    return await session.scalar(select(SensorBatch).where(SensorBatch.mine_id == mine_id,
+async def find_batch(*, session: AsyncSession, device_id: uuid.UUID, batch_id: str) -> SensorBatch | None:
+    """The batch a bridge sent before under this id (batch ids are the bridge's own, not the mine's)."""
+    return await session.scalar(select(SensorBatch).where(SensorBatch.device_id == device_id,
                                                           SensorBatch.batch_id == batch_id))
 
 

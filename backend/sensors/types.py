@@ -185,12 +185,16 @@ class SensorBridgeConfigType:
 class SensorBatchAcceptedType:
     batch_id: str
     bridge_seq: int
-    duplicate: bool = strawberry.field(description="this batch id was accepted before; nothing stored again")
+    duplicate: bool = strawberry.field(description="this bridge accepted this batch id before; nothing stored again")
     readings_stored: int
-    readings_rejected: int = strawberry.field(description="unknown sensor, not finite, out of range, future")
+    readings_rejected: int = strawberry.field(description="unknown sensor, not finite, out of range, or dated more "
+                                                          "than sensorMaxAheadSeconds (5 min) ahead of the server")
     alerts_raised: int
     seq_gap: int = strawberry.field(description="bridge sequence numbers skipped before this batch")
     out_of_order: bool = strawberry.field(description="a later batch of this bridge arrived first")
+    alarm_changes_rejected: int = strawberry.field(
+        default=0, description="alarm changes not applied (unknown sensor, dated more than 5 min ahead of the server, "
+                               "refused by the alert step); the batch's readings are stored all the same")
 
 
 @strawberry.type(name="SensorBridge", description="What the backend has seen of one sensor bridge.")
@@ -230,7 +234,7 @@ class SensorAlarmChangeInput:
 
 @strawberry.input
 class SensorBatchInput:
-    batch_id: str = strawberry.field(description="unique per batch; a replay answers duplicate = true")
+    batch_id: str = strawberry.field(description="unique per batch of this bridge; a replay answers duplicate = true")
     bridge_seq: int
     readings: list[SensorReadingInput]
     alarm_changes: list[SensorAlarmChangeInput] = strawberry.field(default_factory=list)

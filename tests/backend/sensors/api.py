@@ -29,7 +29,7 @@ SAVE_ZONE = """mutation($input: SavePowerZoneInput!) { savePowerZone(input: $inp
 SERIES = """query($sensor: ID!, $since: DateTime, $until: DateTime, $max: Int!) {
   sensorSeries(sensorId: $sensor, since: $since, until: $until, maxPoints: $max) { at value min max count } }"""
 BRIDGES = "{ sensorBridges { deviceId lastSeq batches missingSeqs outOfOrderBatches } }"
-INGEST = INGEST_MUTATION.replace("alertsRaised }", "alertsRaised seqGap outOfOrder }")
+INGEST = INGEST_MUTATION.replace("alertsRaised }", "alertsRaised seqGap outOfOrder alarmChangesRejected }")
 
 
 async def add_sensor(http: httpx.AsyncClient, mine: MineFixture, code: str, kind: str = "CH4", *,

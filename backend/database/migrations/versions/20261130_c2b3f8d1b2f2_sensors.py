@@ -99,12 +99,13 @@ def upgrade() -> None:
     sa.Column('readings_stored', sa.Integer(), nullable=False),
     sa.Column('readings_rejected', sa.Integer(), nullable=False),
     sa.Column('alerts_raised', sa.Integer(), nullable=False),
+    sa.Column('alarm_changes_rejected', sa.Integer(), nullable=False),
     sa.Column('seq_gap', sa.Integer(), nullable=False),
     sa.Column('out_of_order', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_sensor_batches_device_id_devices')),
     sa.ForeignKeyConstraint(['mine_id'], ['mines.id'], name=op.f('fk_sensor_batches_mine_id_mines')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sensor_batches')),
-    sa.UniqueConstraint('mine_id', 'batch_id', name=op.f('uq_sensor_batches_mine_id'))
+    sa.UniqueConstraint('device_id', 'batch_id', name=op.f('uq_sensor_batches_device_id'))
     )
     with op.batch_alter_table('sensor_batches', schema=None) as batch_op:
         batch_op.create_index('ix_sensor_batches_device_seq', ['device_id', 'bridge_seq'], unique=False)
