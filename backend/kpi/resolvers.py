@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import strawberry
 from strawberry.types import Info
@@ -14,8 +14,16 @@ from backend.graphql.context import Context
 from backend.graphql.errors import ClientError
 from backend.graphql.ids import parse_optional_id
 from backend.kpi import service
-from backend.kpi.rules import alert_kpis, hazard_kpis
-from backend.kpi.types import AlertKpiReport, AlertVerdictKpi, GradeKpi, HazardKpiReport, TeamOverdue
+from backend.kpi.rules import alert_kpis, hazard_kpis, sensor_kpis
+from backend.kpi.types import (
+    AlertKpiReport,
+    AlertVerdictKpi,
+    GradeKpi,
+    HazardKpiReport,
+    SensorKpi,
+    SensorKpiReport,
+    TeamOverdue,
+)
 
 KPI_ROLES = (Role.AREA_MANAGER, Role.MINE_MANAGER, Role.SAFETY_OFFICER, Role.ADMIN)
 
@@ -61,3 +69,22 @@ class Query:
         return AlertKpiReport(overall=AlertVerdictKpi.from_figures(None, kpis.overall),
                               by_source=[AlertVerdictKpi.from_figures(source, figures)
                                          for source, figures in sorted(kpis.by_source.items())])
+
+    @strawberry.field(description="Sensor online rate now and data availability (readings received ÷ due) over a "
+                                  "period, counted in whole hours; default: the last 24 hours.")
+    async def sensor_kpis(self, info: Info[Context, None], period_from: datetime | None = None,
+                          period_to: datetime | None = None, area_id: strawberry.ID | None = None) -> SensorKpiReport:
+        ctx = info.context
+        principal, area = _kpi_scope(ctx, area_id)
+        now = utcnow()
+        period_end = min(period_to or now, now)
+        period_start = (period_from or period_end - timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+        if period_start >= period_end:
+            raise ClientError("periodFrom must be before periodTo (and not in the future)", "BAD_USER_INPUT")
+        facts = await service.sensor_facts(session=ctx.session, mine_id=principal.mine_id, period_start=period_start,
+                                           period_end=period_end, now=now, area_id=area)
+        kpis = sensor_kpis(facts)
+        return SensorKpiReport(period_start=period_start, period_end=period_end,
+                               overall=SensorKpi.from_figures(None, kpis.overall),
+                               by_kind=[SensorKpi.from_figures(kind, figures)
+                                        for kind, figures in sorted(kpis.by_kind.items())])

@@ -112,3 +112,58 @@ def alert_kpis(facts: Iterable[tuple[str, str | None]]) -> AlertKpis:
             figures.confirmed += verdict == "CONFIRMED"
             figures.false_alarms += verdict == "FALSE_ALARM"
     return AlertKpis(overall=overall, by_source=dict(by_source))
+
+
+@dataclass(frozen=True, slots=True)
+class SensorFact:
+    """One active sensor: whether it is online now, and its readings against those due in the period."""
+
+    kind: str
+    online_now: bool
+    readings_received: int
+    readings_expected: float
+
+
+@dataclass
+class SensorFigures:
+    """Sensor online rate (传感器在线率): online now ÷ active; data availability: received ÷ expected readings."""
+
+    sensors: int = 0
+    online_now: int = 0
+    received: int = 0
+    expected: float = 0.0
+
+    @property
+    def online_rate(self) -> float | None:
+        return self.online_now / self.sensors if self.sensors else None
+
+    @property
+    def data_availability(self) -> float | None:
+        return min(1.0, self.received / self.expected) if self.expected > 0 else None
+
+
+@dataclass
+class SensorKpis:
+    overall: SensorFigures
+    by_kind: dict[str, SensorFigures]
+
+
+def expected_readings(*, period_start: datetime, period_end: datetime, registered_at: datetime,
+                      polling_seconds: float) -> float:
+    """Readings a sensor owes in the period: one per polling cycle since it was registered."""
+    start = max(period_start, registered_at)
+    span = (period_end - start).total_seconds()
+    return span / polling_seconds if span > 0 and polling_seconds > 0 else 0.0
+
+
+def sensor_kpis(facts: Iterable[SensorFact]) -> SensorKpis:
+    overall = SensorFigures()
+    by_kind: dict[str, SensorFigures] = defaultdict(SensorFigures)
+    for fact in facts:
+        for figures in (overall, by_kind[fact.kind]):
+            figures.sensors += 1
+            figures.online_now += fact.online_now
+            # a sensor that sent more than it owed (a faster substation) cannot make up for a silent one
+            figures.received += min(fact.readings_received, round(fact.readings_expected))
+            figures.expected += fact.readings_expected
+    return SensorKpis(overall=overall, by_kind=dict(by_kind))

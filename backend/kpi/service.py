@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.alerts.models import Alert
 from backend.hazards.models import Hazard
-from backend.kpi.rules import HazardFact
+from backend.kpi.rules import HazardFact, SensorFact, expected_readings
+from backend.sensors.models import Sensor, SensorHourStat
+from backend.sensors.rules import is_online
 
 
 async def hazard_facts(*, session: AsyncSession, mine_id: uuid.UUID, reported_from: datetime | None,
@@ -41,3 +43,31 @@ async def alert_facts(*, session: AsyncSession, mine_id: uuid.UUID, raised_from:
     if area_id is not None:
         query = query.where(Alert.area_id == area_id)
     return [(r.source.value, r.verdict.value if r.verdict else None) for r in await session.execute(query)]
+
+
+async def sensor_facts(*, session: AsyncSession, mine_id: uuid.UUID, period_start: datetime, period_end: datetime,
+                       now: datetime, area_id: uuid.UUID | None = None) -> list[SensorFact]:
+    """Each active sensor's state now and its readings in the period (counted from the hourly statistics)."""
+    received = (
+        select(SensorHourStat.sensor_id, func.sum(SensorHourStat.count).label("received"))
+        .where(SensorHourStat.hour >= period_start, SensorHourStat.hour < period_end)
+        .group_by(SensorHourStat.sensor_id).subquery()
+    )
+    query = (
+        select(Sensor, func.coalesce(received.c.received, 0))
+        .outerjoin(received, received.c.sensor_id == Sensor.id)
+        .where(Sensor.mine_id == mine_id, Sensor.is_active.is_(True))
+    )
+    if area_id is not None:
+        query = query.where(Sensor.area_id == area_id)
+    facts = []
+    for sensor, count in (await session.execute(query)).all():
+        facts.append(SensorFact(
+            kind=sensor.kind.value,
+            online_now=is_online(sensor.last_reading_at, sensor.polling_seconds, sensor.fault, now),
+            readings_received=int(count),
+            readings_expected=expected_readings(
+                period_start=period_start, period_end=period_end, registered_at=sensor.created_at,
+                polling_seconds=sensor.polling_seconds),
+        ))
+    return facts

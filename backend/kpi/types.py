@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
-from backend.kpi.rules import GradeFigures, VerdictFigures
+from backend.kpi.rules import GradeFigures, SensorFigures, VerdictFigures
 
 
 @strawberry.type
@@ -58,3 +60,29 @@ class AlertVerdictKpi:
 class AlertKpiReport:
     overall: AlertVerdictKpi
     by_source: list[AlertVerdictKpi]
+
+
+@strawberry.type
+class SensorKpi:
+    kind: str | None = strawberry.field(description="the sensor kind (CH4, CO, …); null: all kinds")
+    sensors: int = strawberry.field(description="active sensors")
+    online_now: int
+    online_rate: float | None = strawberry.field(description="online now ÷ active sensors (传感器在线率)")
+    readings_received: int
+    readings_expected: float
+    data_availability: float | None = strawberry.field(
+        description="readings received ÷ readings due at each sensor's polling period in the period; null: none due")
+
+    @classmethod
+    def from_figures(cls, kind: str | None, figures: SensorFigures) -> SensorKpi:
+        return cls(kind=kind, sensors=figures.sensors, online_now=figures.online_now, online_rate=figures.online_rate,
+                   readings_received=figures.received, readings_expected=round(figures.expected, 1),
+                   data_availability=figures.data_availability)
+
+
+@strawberry.type
+class SensorKpiReport:
+    period_start: datetime
+    period_end: datetime
+    overall: SensorKpi
+    by_kind: list[SensorKpi]
