@@ -12,7 +12,7 @@ from backend.accounts import service as accounts_service
 from backend.accounts.models import DeviceKind
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEntry
-from tests.backend.sensors.api import SENSORS, add_sensor, change, ingest, reading
+from tests.backend.sensors.api import ADD_SENSOR, SAVE_ZONE, SENSORS, UPDATE_SENSOR, add_sensor, change, ingest, reading
 from tests.conftest import gql
 
 ALERTS = """query { alerts(filter: {source: SENSOR}, first: 50) { edges { node { id severity state title } } } }"""
@@ -123,3 +123,28 @@ async def test_power_cut_and_restore_are_audited_with_the_bridge_as_actor(client
     assert power[0].reason == "CH4 1.6 ≥ 1.5: cut"
     alert_steps = [e for e in entries if e.subject_type == "alert"]
     assert alert_steps and {e.actor_kind for e in alert_steps} == {"device"}
+
+
+async def test_control_characters_in_any_sensor_input_are_refused_never_masked(client, make_mine) -> None:
+    mine = await make_mine()
+    admin, token = mine.token("admin"), mine.device_tokens[DeviceKind.SENSOR_BRIDGE]
+    sensor = await add_sensor(client, mine, "CH4-N")
+    refused = [
+        (ADD_SENSOR, {"code": "CH4-U", "kind": "CH4", "areaId": str(mine.areas[0]), "unit": "%\x00"}, "unit"),
+        (ADD_SENSOR, {"code": "CH4-U", "kind": "CH4", "areaId": "a\x00"}, "areaId"),
+        (UPDATE_SENSOR, {"sensorId": sensor["id"], "code": "CH4\x00"}, "code"),
+        (UPDATE_SENSOR, {"sensorId": "\x00"}, "sensorId"),
+        (SAVE_ZONE, {"name": "z\x85y"}, "name"),
+    ]
+    for operation, variables, field in refused:
+        body = await gql(client, operation, {"input": variables}, token=admin, expect_errors=True)
+        result = next(iter(body["data"].values()))
+        assert (result["__typename"], result.get("field")) == ("ValidationFailed", field), (variables, body)
+    t = now()
+    result = await ingest(client, token, seq=1, readings=[reading("CH4-N\x00", 0.2, t), reading("CH4-N", 0.2, t)],
+                          changes=[change("\x00", "POWER_CUT", "ALARM", 1.6, t),
+                                   change("CH4-N\x7f", "LEVEL_CHANGED", "ALARM", 1.6, t)])
+    assert (result["readingsStored"], result["readingsRejected"], result["alarmChangesRejected"]) == (1, 1, 2)
+    for batch_id in ("b\x00", "b\x85c", "b\x1b[0m"):
+        body = await ingest(client, token, seq=2, readings=[], batch_id=batch_id)
+        assert (body["__typename"], body["field"]) == ("ValidationFailed", "batchId"), batch_id
