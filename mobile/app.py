@@ -119,7 +119,7 @@ class MineSafeApp(App):
                                 document=ALERT_EVENTS, parse=parse_alert_event, name="alert-events")
         return AppContext(store=store, settings=settings, sessions=sessions, client=client, api=api,
                           outbox=outbox, worker=worker, runner=KivyRunner(), tr=translator,
-                          navigate=self.navigate, live=live, alert_live=alert_live,
+                          navigate=self.navigate, back=self.back, live=live, alert_live=alert_live,
                           cache_dir=self.data_dir / "cache")
 
     def build(self) -> ScreenManager:
@@ -207,12 +207,13 @@ class MineSafeApp(App):
         else:
             self.root.current = name
 
-    def back(self) -> None:
+    def back(self, **extra: Any) -> None:
+        """Back a screen; `extra` params (e.g. a notice) are handed to it with its own."""
         if not self.history:
             return
         name, params = self.history.pop()
         target = self.screen(name)
-        target.params = params
+        target.params = {**params, **extra}
         self.can_go_back = bool(self.history)
         self.root.current = name
 

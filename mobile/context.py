@@ -36,6 +36,7 @@ class AppContext:
     live: LiveEvents | None = None
     alert_live: LiveEvents | None = None     # the alerts(areaId) subscription (home badge, alerts screens)
     cache_dir: Path | None = None            # downloaded alert snapshots
+    back: Callable[..., None] | None = None  # back a screen; keyword params are added to that screen's params
     extras: dict[str, Any] = field(default_factory=dict)
 
     def signed_in_changed(self) -> None:

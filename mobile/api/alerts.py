@@ -279,6 +279,17 @@ mutation OpenHazardFromAlert($input: OpenHazardFromAlertInput!) {
 }
 """
 
+RAISE_MANUAL_ALERT = """
+mutation RaiseManualAlert($input: RaiseManualAlertInput!) {
+  raiseManualAlert(input: $input) {
+    __typename
+    ... on Alert { ...AlertFields }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message }
+  }
+}
+""" + ALERT_FIELDS
+
 ALERT_EVENTS = """
 subscription AlertEvents($areaId: ID) {
   alerts(areaId: $areaId) { kind alert { ...AlertFields } }
@@ -353,6 +364,14 @@ class AlertsApi:
         payload = {"alertId": alert_id, "description": description, "suggestedGrade": suggested_grade}
         return ActionResult.from_union(
             self.client.execute(OPEN_HAZARD_FROM_ALERT, {"input": payload})["openHazardFromAlert"])
+
+    def raise_manual(self, *, client_id: str, area_id: str | None, severity: AlertSeverity, title: str,
+                     detail: str) -> ActionResult:
+        """Raise an alert by hand (called by the outbox): a retry with the same client id returns the first one."""
+        payload: dict[str, Any] = {"clientId": client_id, "areaId": area_id, "severity": severity.value,
+                                   "title": title, "detail": detail or None}
+        return ActionResult.from_union(
+            self.client.execute(RAISE_MANUAL_ALERT, {"input": payload})["raiseManualAlert"])
 
     def sensors(self, *, area_id: str | None) -> list[Sensor]:
         return [Sensor.from_api(s) for s in self.client.execute(SENSORS, {"areaId": area_id})["sensors"]]

@@ -50,6 +50,7 @@ class LiveEvents:
         self.base_delay_s = base_delay_s
         self.variables: dict[str, Any] = {}
         self.connected = False
+        self.ever_connected = False      # since start(): "connecting" until the first connection, then "reconnecting"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -64,6 +65,7 @@ class LiveEvents:
             return
         self._stopping.clear()
         self._ready.clear()
+        self.ever_connected = False
         self._thread = threading.Thread(target=self._thread_main, name=self.name, daemon=True)
         self._thread.start()
         self._ready.wait(5)
@@ -88,6 +90,8 @@ class LiveEvents:
             self._loop = None
 
     def _set_connected(self, value: bool) -> None:
+        if value:
+            self.ever_connected = True
         if self.connected != value:
             self.connected = value
             if self.on_status:

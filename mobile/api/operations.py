@@ -136,6 +136,12 @@ mutation DismissHazard($hazardId: ID!, $reason: String!) {{
 }}
 """ + HAZARD_FIELDS
 
+REASSIGN_HAZARD = f"""
+mutation ReassignHazard($input: ReassignHazardInput!) {{
+  reassignHazard(input: $input) {{ {_TRANSITION_RESULT} }}
+}}
+""" + HAZARD_FIELDS
+
 SIGN_OFF_MAJOR_HAZARD = f"""
 mutation SignOff($hazardId: ID!, $note: String) {{
   signOffMajorHazard(hazardId: $hazardId, note: $note) {{ {_TRANSITION_RESULT} }}

@@ -166,6 +166,13 @@ class MineSafeApi:
         return MutationResult.from_union(
             self.client.execute(ops.DISMISS_HAZARD, {"hazardId": hazard_id, "reason": reason})["dismissHazard"])
 
+    def reassign(self, *, hazard_id: str, responsible_id: str, reason: str) -> MutationResult:
+        """Hand an assigned / rectifying hazard to another responsible person (not idempotent on the server:
+        callers retry through mobile.screens.reassign.logic.reassign_once)."""
+        payload = {"hazardId": hazard_id, "responsibleId": responsible_id, "reason": reason}
+        return MutationResult.from_union(
+            self.client.execute(ops.REASSIGN_HAZARD, {"input": payload})["reassignHazard"])
+
     def sign_off_major(self, *, hazard_id: str, note: str | None = None) -> MutationResult:
         return MutationResult.from_union(self.client.execute(
             ops.SIGN_OFF_MAJOR_HAZARD, {"hazardId": hazard_id, "note": note})["signOffMajorHazard"])

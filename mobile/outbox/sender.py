@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from mobile.api.alerts import ActionOutcome, ActionResult, AlertsApi, AlertSeverity
 from mobile.api.client import ApiError, AuthRequired
-from mobile.api.models import HazardGrade, Outcome
+from mobile.api.models import HazardGrade, MutationResult, Outcome
 from mobile.api.service import MineSafeApi, UploadNotAllowed
 from mobile.outbox.store import ItemKind, ItemState, Outbox, OutboxItem
 
@@ -21,6 +23,27 @@ def retry_delay(attempts: int, *, base_s: float = 2.0, cap_s: float = MAX_DELAY_
     """Exponential backoff with up to 25 % jitter: 2, 4, 8 … seconds, never more than `cap_s`."""
     delay = min(cap_s, base_s * (2 ** max(0, attempts)))
     return delay * (1.0 + 0.25 * jitter())
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """The server's answer to an item's mutation: accepted (with the id of what it made) or refused."""
+
+    ok: bool
+    server_id: str | None = None
+    reason: str = ""
+    typename: str = ""
+
+    @classmethod
+    def of_hazard(cls, result: MutationResult) -> Acknowledgement:
+        return cls(ok=result.outcome is Outcome.OK, server_id=result.hazard_id,
+                   reason=result.message or result.typename, typename=result.typename)
+
+    @classmethod
+    def of_alert(cls, result: ActionResult) -> Acknowledgement:
+        ok = result.outcome is ActionOutcome.OK and result.alert is not None
+        return cls(ok=ok, server_id=result.alert.id if result.alert else None,
+                   reason=result.message or result.typename, typename=result.typename)
 
 
 class OutboxSender:
@@ -53,13 +76,12 @@ class OutboxSender:
             logger.exception("outbox %s: unexpected error", item.client_id)
             self.outbox.mark_retry(item.client_id, error=f"{type(error).__name__}: {error}", delay_s=MAX_DELAY_S)
             return ItemState.QUEUED
-        if result.outcome is Outcome.OK:
-            self.outbox.mark_sent(item.client_id, server_id=result.hazard_id)
-            logger.info("outbox %s sent as hazard %s", item.client_id, result.hazard_id)
+        if result.ok:
+            self.outbox.mark_sent(item.client_id, server_id=result.server_id)
+            logger.info("outbox %s (%s) sent as %s", item.client_id, item.kind.value, result.server_id)
             return ItemState.SENT
-        reason = result.message or result.typename
-        self.outbox.mark_rejected(item.client_id, reason=reason)
-        logger.info("outbox %s rejected: %s (%s)", item.client_id, reason, result.typename)
+        self.outbox.mark_rejected(item.client_id, reason=result.reason)
+        logger.info("outbox %s rejected: %s (%s)", item.client_id, result.reason, result.typename)
         return ItemState.REJECTED
 
     def _upload_photos(self, item: OutboxItem) -> list[str]:
@@ -75,16 +97,20 @@ class OutboxSender:
             keys.append(ticket.key)
         return keys
 
-    def _mutate(self, item: OutboxItem, keys: list[str]):  # -> MutationResult
+    def _mutate(self, item: OutboxItem, keys: list[str]) -> Acknowledgement:
         p = item.payload
         if item.kind is ItemKind.REPORT_HAZARD:
-            return self.api.report_hazard(client_id=item.client_id, area_id=p["areaId"],
-                                          description=p.get("description", ""), location=p.get("location", ""),
-                                          suggested_grade=HazardGrade(p.get("suggestedGrade", "GENERAL")),
-                                          photo_keys=keys)
+            return Acknowledgement.of_hazard(self.api.report_hazard(
+                client_id=item.client_id, area_id=p["areaId"], description=p.get("description", ""),
+                location=p.get("location", ""), suggested_grade=HazardGrade(p.get("suggestedGrade", "GENERAL")),
+                photo_keys=keys))
         if item.kind is ItemKind.SUBMIT_RECTIFICATION:
-            return self.api.submit_rectification(hazard_id=p["hazardId"], client_id=item.client_id,
-                                                 note=p.get("note", ""), photo_keys=keys)
+            return Acknowledgement.of_hazard(self.api.submit_rectification(
+                hazard_id=p["hazardId"], client_id=item.client_id, note=p.get("note", ""), photo_keys=keys))
+        if item.kind is ItemKind.RAISE_ALERT:
+            return Acknowledgement.of_alert(AlertsApi(self.api.client).raise_manual(
+                client_id=item.client_id, area_id=p.get("areaId"), severity=AlertSeverity(p["severity"]),
+                title=p["title"], detail=p.get("detail", "")))
         raise ValueError(f"unknown outbox kind {item.kind}")
 
     def drain(self, *, owner_id: str, now: float | None = None) -> dict[ItemState, int]:

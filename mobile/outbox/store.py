@@ -28,6 +28,7 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 class ItemKind(enum.StrEnum):
     REPORT_HAZARD = "report_hazard"
     SUBMIT_RECTIFICATION = "submit_rectification"
+    RAISE_ALERT = "raise_alert"          # a manual alert (raiseManualAlert, idempotent by the item's client id)
 
 
 class ItemState(enum.StrEnum):

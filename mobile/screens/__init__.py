@@ -15,9 +15,11 @@ SCREENS: tuple[str, ...] = (
     "rectify",
     "triage",
     "reinspect",
+    "reassign",
     "trace",
     "settings",
     "alerts",
     "alert",
+    "raise_alert",
     "training",
 )

@@ -323,7 +323,7 @@ def test_the_list_is_ordered_filtered_for_a_miner_and_follows_live_events(phone_
     model = controller.model
     assert [r["item_id"] for r in model.rows] == ["wide", "own"]
     assert not model.can_choose_area and model.scope_text and model.summary == "2 unacknowledged · 2 open"
-    assert model.live_text == "○ Reconnecting…" and not model.live
+    assert model.live_text == "○ Connecting…" and not model.live      # never connected yet: not "reconnecting"
     # live: a new critical alert in my area jumps to the top, with a notice
     fresh = alert("fresh", severity=AlertSeverity.CRITICAL, minutes_ago=0)
     controller.on_alert_event(AlertEvent(kind=AlertEventKind.RAISED, alert=fresh))

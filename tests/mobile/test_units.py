@@ -71,9 +71,10 @@ def test_the_registry_loads_every_screen_and_filters_the_menu_by_role() -> None:
     miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
     officer = User(id="2", username="o", display_name="o", roles=frozenset({Role.SAFETY_OFFICER}))
     manager = User(id="3", username="k", display_name="k", roles=frozenset({Role.MINE_MANAGER}))
-    assert [s.name for s in menu_for(specs, miner)] == ["report", "alerts", "mywork", "training", "outbox"]
-    assert [s.name for s in menu_for(specs, officer)] == ["report", "alerts", "mywork", "triage", "reinspect",
-                                                          "hazards", "training", "outbox"]
+    assert [s.name for s in menu_for(specs, miner)] == ["report", "alerts", "raise_alert", "mywork", "training",
+                                                        "outbox"]
+    assert [s.name for s in menu_for(specs, officer)] == ["report", "alerts", "raise_alert", "mywork", "triage",
+                                                          "reinspect", "hazards", "training", "outbox"]
     assert "hazards" in [s.name for s in menu_for(specs, manager)]
     assert menu_for(specs, None) == []
 
@@ -110,7 +111,7 @@ def test_actions_follow_the_closed_loop_and_roles() -> None:
     assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="o"), officer) == ["trace"]
     assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="m"), officer) == ["reinspect", "trace"]
     major = hazard(HazardState.RECTIFYING, responsible="m", grade=HazardGrade.MAJOR)
-    assert available_actions(major, boss) == ["sign_off", "trace"]
+    assert available_actions(major, boss) == ["reassign", "sign_off", "trace"]
 
 
 def test_a_major_hazard_gets_the_five_part_treatment_plan() -> None:
@@ -167,4 +168,4 @@ def test_a_new_screen_is_a_folder_and_one_line(tmp_path: Path, monkeypatch: pyte
     assert specs[0].name == "alerts" and specs[0].kv_file == package / "alerts" / "view.kv"
     miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
     menu = menu_for([*load_specs([n for n in SCREENS if n != "alerts"]), *specs], miner)
-    assert [s.name for s in menu] == ["report", "alerts", "mywork", "training", "outbox"]
+    assert [s.name for s in menu] == ["report", "alerts", "raise_alert", "mywork", "training", "outbox"]

@@ -27,6 +27,7 @@ class AlertsController(BaseController):
         self.area_id: str | None = None
         self.end_cursor: str | None = None
         self.visible = False
+        self._was_live = False
 
     # -- showing ------------------------------------------------------------------------------
     def on_enter(self, **params: Any) -> None:
@@ -95,9 +96,15 @@ class AlertsController(BaseController):
     def on_alert_status(self, connected: bool, reload: bool = True) -> None:
         was = self.model.live
         self.model.live = connected
-        self.model.live_text = self.t("alerts.live") if connected else self.t("alerts.reconnecting")
+        self.model.live_text = logic.live_text(connected, ever=self._ever_connected(connected), tr=self.ctx.tr)
         if reload and connected and not was and self.visible:
             self.refresh()          # what happened while the subscription was down
+
+    def _ever_connected(self, connected: bool) -> bool:
+        """Whether the subscription has been live since it was (re)started: before that it is connecting."""
+        self._was_live = self._was_live or connected
+        live = self.ctx.alert_live
+        return connected or (live.ever_connected if live is not None else self._was_live)
 
     # -- the area (officers and managers) -----------------------------------------------------
     def _areas_loaded(self, areas: list[Area]) -> None:

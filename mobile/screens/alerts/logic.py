@@ -128,6 +128,13 @@ def retrying(work: Callable[[], T], *, attempts: int = 4, base_delay_s: float = 
     raise AssertionError("unreachable")
 
 
+def live_text(connected: bool, *, ever: bool, tr: Callable[..., str]) -> str:
+    """The state line: connecting until the first connection, then live / reconnecting."""
+    if connected:
+        return tr("alerts.live")
+    return tr("alerts.reconnecting") if ever else tr("alerts.connecting")
+
+
 def readable_ref(ref: str) -> str:
     """A source reference worth showing to a person: not a bare id (UUID)."""
     try:

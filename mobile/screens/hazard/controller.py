@@ -11,6 +11,17 @@ from mobile.ui.format import deadline_text, grade_text, local_time
 
 OFFICERS = (Role.SAFETY_OFFICER, Role.ADMIN)
 MANAGERS = (Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN)
+REASSIGNERS = (Role.SAFETY_OFFICER, Role.MINE_MANAGER)      # backend CanReassignHazard (+ the area's manager)
+REASSIGNABLE = (HazardState.ASSIGNED, HazardState.RECTIFYING)
+
+
+def may_reassign(hazard: Hazard, user: User) -> bool:
+    """Safety officers and mine managers anywhere, an area manager in their own area; assigned or rectifying."""
+    if hazard.state not in REASSIGNABLE:
+        return False
+    if user.has_any(*REASSIGNERS):
+        return True
+    return user.has_any(Role.AREA_MANAGER) and hazard.area is not None and hazard.area.id == user.area_id
 
 
 def available_actions(hazard: Hazard, user: User) -> list[str]:
@@ -25,12 +36,22 @@ def available_actions(hazard: Hazard, user: User) -> list[str]:
         actions.append("triage")
     if hazard.state is HazardState.PENDING_REVIEW and user.has_any(*OFFICERS) and not mine:
         actions.append("reinspect")
+    if may_reassign(hazard, user):
+        actions.append("reassign")
     if (hazard.effective_grade is HazardGrade.MAJOR and user.has_any(Role.MINE_MANAGER)
             and hazard.state not in (HazardState.CLOSED, HazardState.DISMISSED)):
         actions.append("sign_off")
     if user.has_any(*MANAGERS, Role.SAFETY_OFFICER):
         actions.append("trace")
     return actions
+
+
+def changed(before: Hazard, after: Hazard) -> bool:
+    """Whether a live event tells something new about the hazard shown."""
+    def facts(h: Hazard) -> tuple[object, ...]:
+        return (h.state, h.grade, h.level, h.responsible, h.deadline, h.is_overdue, len(h.photos),
+                len(h.rectification_photos))
+    return facts(before) != facts(after)
 
 
 def thumbnail_urls(hazard: Hazard) -> list[str]:
@@ -49,7 +70,7 @@ class HazardController(BaseController):
     def on_enter(self, **params: Any) -> None:
         hazard_id = params.get("hazard_id") or self.model.hazard_id
         self.model.hazard_id = hazard_id
-        self.model.notice = ""
+        self.model.notice = params.get("notice") or ""     # e.g. "reassigned to …" from the screen before
         self.reload()
 
     def reload(self) -> None:
@@ -80,8 +101,10 @@ class HazardController(BaseController):
 
     def on_hazard_event(self, event: HazardEvent) -> None:
         if event.hazard is not None and event.hazard.id == self.model.hazard_id:
+            before = self.hazard
             self.show(event.hazard)
-            self.model.notice = self.t("hazard.changed")
+            if before is None or changed(before, event.hazard):     # not the echo of what is already shown
+                self.model.notice = self.t("hazard.changed")
 
     def act(self, action: str) -> None:
         hazard_id = self.model.hazard_id
@@ -89,7 +112,7 @@ class HazardController(BaseController):
             self.call(lambda: self.ctx.api.accept(hazard_id=hazard_id), self._after("hazard.accepted"))
         elif action == "sign_off":
             self.call(lambda: self.ctx.api.sign_off_major(hazard_id=hazard_id), self._after("hazard.refused"))
-        elif action in ("rectify", "triage", "reinspect", "trace"):
+        elif action in ("rectify", "triage", "reinspect", "trace", "reassign"):
             self.ctx.navigate(action, hazard_id=hazard_id)
         else:
             raise ValueError(f"unknown action {action!r}")

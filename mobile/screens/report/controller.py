@@ -8,9 +8,10 @@ from typing import Any
 from mobile.api.models import Area, HazardGrade
 from mobile.outbox.store import InvalidPhoto, ItemKind
 from mobile.screens.report.model import ReportModel
+from mobile.ui.areas import AREAS_CACHE_KEY, cached_areas, remember_areas
 from mobile.ui.base import BaseController
 
-AREAS_CACHE_KEY = "cache.areas"
+__all__ = ["AREAS_CACHE_KEY", "ReportController"]
 
 
 class ReportController(BaseController):
@@ -23,7 +24,7 @@ class ReportController(BaseController):
     def on_enter(self, **params: Any) -> None:
         self.model.error = ""
         self._show_photos()
-        self._set_areas([Area(id=a["id"], name=a["name"]) for a in self.ctx.store.get(AREAS_CACHE_KEY, [])])
+        self._set_areas(cached_areas(self.ctx.store))
         self.call(self.ctx.api.areas, self._areas_loaded, self._areas_failed)
 
     def _set_areas(self, areas: list[Area]) -> None:
@@ -35,7 +36,7 @@ class ReportController(BaseController):
             self.model.area_name = mine.name if mine else ""
 
     def _areas_loaded(self, areas: list[Area]) -> None:
-        self.ctx.store.set(AREAS_CACHE_KEY, [{"id": a.id, "name": a.name} for a in areas])
+        remember_areas(self.ctx.store, areas)
         self._set_areas(areas)
 
     def _areas_failed(self, error: Exception) -> None:
