@@ -75,7 +75,8 @@ def test_a_reassignment_is_seen_live_elsewhere_and_a_retry_never_applies_twice(
         assert "miner2" in form.model.people and "team leader" not in form.model.people
         assert form.submit(responsible_name="miner2", reason="班组长调岗 team leader moved to another face")
         assert form.model.error == ""
-        assert officer.navigations[-1] == ("hazard", {"hazard_id": hazard_id, "notice": "Reassigned to miner2."})
+        assert officer.navigations[-1][0] == "hazard" and officer.navigations[-1][1]["notice"] == \
+            "Reassigned to miner2."
         assert got.wait(20)
     finally:
         live.stop()

@@ -166,6 +166,13 @@ def test_errors_that_are_not_transient_are_raised_and_a_network_that_stays_down_
         reassign_once(down, hazard_id="h1", person_id="m2", reason="x", attempts=3, sleep=lambda _s: None)
 
 
+class Deferred:
+    """A runner whose network calls have not come back yet."""
+
+    def submit(self, work: Any, on_done: Any, on_error: Any) -> None:
+        pass
+
+
 def officer_against(phone: Phone, server: FakeHazards) -> FakeHazards:
     """A safety officer's phone whose API is the fake server."""
     sign_in(phone, user(Role.SAFETY_OFFICER))
@@ -188,7 +195,9 @@ def test_the_reassign_form_leaves_out_the_current_person_checks_and_goes_back_wi
     assert server.sends == []
     assert controller.submit(responsible_name="miner two", reason=" 原责任人休假 on leave ")
     assert server.sends == ["m2"] and model.error == ""
-    assert phone_ctx.navigations[-1] == ("hazard", {"hazard_id": "h1", "notice": "Reassigned to miner two."})
+    name, params = phone_ctx.navigations[-1]
+    assert (name, params["hazard_id"], params["notice"]) == ("hazard", "h1", "Reassigned to miner two.")
+    assert params["hazard"].responsible == MINER2          # shown at once: its live echo is not news
     backs: list[dict[str, Any]] = []
     phone_ctx.ctx.back = lambda **extra: backs.append(extra)
     server.current = hazard()
@@ -196,8 +205,8 @@ def test_the_reassign_form_leaves_out_the_current_person_checks_and_goes_back_wi
     controller.model.busy = True          # a second tap while the first request is on its way does nothing
     assert not controller.submit(responsible_name="miner two", reason="x") and server.sends == ["m2"]
     controller.model.busy = False
-    assert controller.submit(responsible_name="miner two", reason="x") and backs == [
-        {"notice": "Reassigned to miner two."}]
+    assert controller.submit(responsible_name="miner two", reason="x")
+    assert [b["notice"] for b in backs] == ["Reassigned to miner two."]
     server.answer = MutationResult.from_union({"__typename": "NotAllowed", "message": "no"})
     server.current = hazard()
     controller.submit(responsible_name="miner two", reason="x")
@@ -206,7 +215,7 @@ def test_the_reassign_form_leaves_out_the_current_person_checks_and_goes_back_wi
 
 def test_the_hazard_view_announces_a_change_made_elsewhere_but_not_the_echo_of_what_it_shows(
         phone_ctx: Phone) -> None:
-    officer_against(phone_ctx, FakeHazards(hazard()))
+    server = officer_against(phone_ctx, FakeHazards(hazard()))
     view = HazardController(model=HazardModel(), ctx=phone_ctx.ctx)
     view.on_enter(hazard_id="h1", notice="Reassigned to miner two.")
     assert view.model.notice == "Reassigned to miner two." and "Responsible: team leader" in view.model.facts
@@ -214,6 +223,14 @@ def test_the_hazard_view_announces_a_change_made_elsewhere_but_not_the_echo_of_w
     assert view.model.notice == "Reassigned to miner two."
     view.on_hazard_event(HazardEvent(kind="REASSIGNED", hazard=hazard(responsible=MINER2)))
     assert view.model.notice == "Updated just now by someone else." and "Responsible: miner two" in view.model.facts
+    # back from the reassign form before the server's read comes: the hazard it left is shown at once, so the
+    # live echo of our own reassignment is not announced as someone else's
+    server.current = hazard(responsible=PersonRef(id="so", display_name="safety officer"))
+    view.hazard = hazard()
+    view.ctx.runner = Deferred()  # type: ignore[assignment]
+    view.on_enter(hazard_id="h1", notice="Reassigned to safety officer.", hazard=server.current)
+    view.on_hazard_event(HazardEvent(kind="REASSIGNED", hazard=server.current))
+    assert view.model.notice == "Reassigned to safety officer." and "Responsible: safety officer" in view.model.facts
 
 
 # -- the manual alert: an outbox item kind ----------------------------------------------------------

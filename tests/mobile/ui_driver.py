@@ -251,6 +251,14 @@ class Driver:
         self.shot("trace_zh")
         self.result = {"ok": True, "hazard_id": first, "user": app.ctx.sessions.user.username}
 
+    def first_sign_in(self, person: dict[str, str]) -> Iterator[Wait]:
+        """First run: the server address from the plan, then sign in as `person` (`yield from` it)."""
+        yield self.on("server")
+        self.screen.ids.address.text = self.plan["server"]
+        self.press(self.t("server.continue"))
+        yield self.on("login")
+        self.login(person["username"], person["password"])
+
     def login(self, username: str, password: str) -> None:
         self.screen.ids.username.text = username
         self.screen.ids.password.text = password

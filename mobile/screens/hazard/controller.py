@@ -71,6 +71,9 @@ class HazardController(BaseController):
         hazard_id = params.get("hazard_id") or self.model.hazard_id
         self.model.hazard_id = hazard_id
         self.model.notice = params.get("notice") or ""     # e.g. "reassigned to …" from the screen before
+        known = params.get("hazard")           # the hazard as the screen before left it (its echo is not news)
+        if isinstance(known, Hazard) and known.id == hazard_id:
+            self.show(known)
         self.reload()
 
     def reload(self) -> None:

@@ -56,11 +56,11 @@ class ReassignController(BaseController):
 
         def done(result: Reassigned) -> None:
             if result.ok:
-                notice = self.t("reassign.done", name=person.display_name)
+                shown = {"notice": self.t("reassign.done", name=person.display_name), "hazard": result.hazard}
                 if self.ctx.back is not None:
-                    self.ctx.back(notice=notice)
+                    self.ctx.back(**shown)
                 else:
-                    self.ctx.navigate("hazard", hazard_id=hazard_id, notice=notice)
+                    self.ctx.navigate("hazard", hazard_id=hazard_id, **shown)
             else:
                 self.model.error = self.t("hazard.refused", message=result.message)
 
