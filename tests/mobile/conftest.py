@@ -179,10 +179,10 @@ def flaky_server(platform: Platform, settings_for: Any) -> Iterator[FlakyServer]
 def flaky(flaky_server: FlakyServer) -> Iterator[FlakyServer]:
     """The flaky server, reset to healthy before and after each test."""
     flaky_server.proxy.down = False
-    flaky_server.proxy.cut_uploads = 0
+    flaky_server.proxy.cut_uploads = flaky_server.proxy.lose_replies = 0
     yield flaky_server
     flaky_server.proxy.down = False
-    flaky_server.proxy.cut_uploads = 0
+    flaky_server.proxy.cut_uploads = flaky_server.proxy.lose_replies = 0
 
 
 @pytest.fixture

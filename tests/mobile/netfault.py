@@ -1,4 +1,5 @@
-"""A real TCP proxy in front of the live server that can refuse service or cut an upload mid-body."""
+"""A real TCP proxy in front of the live server that can refuse service, cut an upload mid-body, or lose the
+reply to a request after the server has handled it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import threading
 
 class FlakyProxy:
     """Forwards 127.0.0.1:<port> to the target; `down` closes every connection at once,
-    `cut_uploads` cuts that many PUT /uploads/ requests after `cut_after` bytes."""
+    `cut_uploads` cuts that many PUT /uploads/ requests after `cut_after` bytes, `lose_replies` drops that
+    many replies to requests carrying `lose_marker` (the request reaches the server, its answer never
+    comes back: a phone that walks out of coverage while the server commits)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -17,6 +20,9 @@ class FlakyProxy:
         self.cut_uploads = 0
         self.cut_after = 32 * 1024
         self.cuts_done = 0
+        self.lose_replies = 0
+        self.lose_marker = b""
+        self.replies_lost = 0
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -62,10 +68,19 @@ class FlakyProxy:
                 continue
             with self._lock:
                 self._open.update((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+            lose = threading.Event()          # this connection's next reply is lost
+            threading.Thread(target=self._pump, args=(client, upstream, True, lose), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False, lose), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool) -> None:
+    def _marks_lost(self, chunk: bytes) -> bool:
+        with self._lock:
+            if self.lose_replies > 0 and self.lose_marker and self.lose_marker in chunk:
+                self.lose_replies -= 1
+                self.replies_lost += 1
+                return True
+        return False
+
+    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool, lose: threading.Event) -> None:
         uploading, sent = False, 0
         try:
             while True:
@@ -74,6 +89,10 @@ class FlakyProxy:
                     break
                 if outbound and self.down:
                     break
+                if outbound and self._marks_lost(chunk):
+                    lose.set()
+                if not outbound and lose.is_set():
+                    break                     # the server answered; the phone never hears it
                 if outbound:
                     if b"PUT /uploads/" in chunk:
                         uploading, sent = True, 0

@@ -163,3 +163,40 @@ def test_a_manual_alert_queued_while_the_server_is_down_is_delivered_once_when_i
     for p in (phone, officer):
         p.ctx.client.close()
         p.ctx.store.close()
+
+
+def test_a_reply_lost_after_the_server_reassigned_shows_success_and_nothing_is_reassigned_twice(
+        live_server: Any, flaky: FlakyServer, mine: MineFixture, tmp_path: Path, photo: Path) -> None:
+    reporter, officer = make_phone(tmp_path / "miner", live_server.url), make_phone(tmp_path / "officer", flaky.url)
+    reporter.login(mine, "miner")
+    officer.login(mine, "safety_officer")
+    hazard_id = assigned_hazard(reporter, officer, mine, photo, "lost reply of a reassignment")
+    form = ReassignController(model=ReassignModel(), ctx=officer.ctx)
+    form.on_enter(hazard_id=hazard_id)
+    lost = flaky.proxy.replies_lost
+    flaky.proxy.lose_marker, flaky.proxy.lose_replies = b"reassignHazard", 1  # committed, never heard
+    assert form.submit(responsible_name="miner2", reason="人员调整 staffing change")
+    assert flaky.proxy.replies_lost == lost + 1
+    assert form.model.error == "" and officer.navigations[-1][1]["notice"] == "Reassigned to miner2."
+    assert officer.navigations[-1][1]["hazard"].responsible.display_name == "miner2"
+    assert reassignments(officer, hazard_id) == ["人员调整 staffing change"]       # once, not twice
+    for p in (reporter, officer):
+        p.ctx.client.close()
+        p.ctx.store.close()
+
+
+def test_a_lost_acknowledgement_of_a_manual_alert_still_raises_it_once(
+        flaky_phone: Phone, flaky: FlakyServer, mine: MineFixture) -> None:
+    phone = flaky_phone
+    phone.login(mine, "safety_officer")
+    owner = phone.ctx.sessions.user.id
+    title = f"主扇停风 Main fan stopped {uuid.uuid4().hex[:6]}"
+    item = phone.outbox.add(kind=ItemKind.RAISE_ALERT, owner_id=owner, title=title, photos=[],
+                            payload={"areaId": None, "severity": "CRITICAL", "title": title, "detail": "全矿撤人"})
+    flaky.proxy.lose_marker, flaky.proxy.lose_replies = b"raiseManualAlert", 1
+    assert phone.sender.drain(owner_id=owner)[ItemState.QUEUED] == 1        # raised, but the reply was lost
+    assert phone.sender.drain(owner_id=owner, now=LATER)[ItemState.SENT] == 1
+    sent = phone.outbox.get(item.client_id)
+    matching = [a for a in AlertsApi(phone.ctx.client).alerts(first=100).alerts if a.title == title]
+    assert [a.id for a in matching] == [sent.server_id] and matching[0].raise_count == 1
+    assert matching[0].area is None
