@@ -365,6 +365,9 @@ async def reassign(session: AsyncSession, *, actor: Principal, hazard_id: uuid.U
     CanReassignHazard.check(actor, hazard)
     _require_step(hazard, HazardStep.REASSIGN)
     text = _text(reason, "reason", required=True)
+    if (hazard.state is HazardState.ASSIGNED and hazard.responsible_id == responsible_id
+            and hazard.team_id == team_id and deadline in (None, hazard.deadline)):
+        return hazard  # a retry whose first try went through (its reply was lost): nothing to change
     await _responsible_in_mine(session, actor, responsible_id)
     await _team_in_mine(session, actor, team_id)
     if deadline is not None and deadline <= utcnow():

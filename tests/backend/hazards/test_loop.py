@@ -122,6 +122,12 @@ async def test_dismiss_and_reassign_follow_separation_of_duties(client, make_min
     moved = await gql(client, REASSIGN, {"input": {"hazardId": hazard["id"], "responsibleId": mine.user_id("miner2"),
                                                    "reason": "Chen is on leave"}}, token=mine.token("area_manager"))
     assert moved["reassignHazard"]["responsible"]["id"] == mine.user_id("miner2")
+    retried = await gql(client, REASSIGN, {"input": {"hazardId": hazard["id"], "responsibleId": mine.user_id("miner2"),
+                                                     "reason": "Chen is on leave"}}, token=mine.token("area_manager"))
+    assert retried["reassignHazard"]["responsible"]["id"] == mine.user_id("miner2")
+    trace = await gql(client, "query($id: ID!) { traceability(subjectId: $id) { action } }", {"id": hazard["id"]},
+                      token=mine.token("mine_manager"))
+    assert [e["action"] for e in trace["traceability"]].count("hazard.reassigned") == 1  # the retry changed nothing
     not_theirs = await gql(client, ACCEPT, {"id": hazard["id"]}, token=mine.token("miner"))
     assert not_theirs["acceptHazard"]["__typename"] == "NotAllowed"
     await gql(client, ACCEPT, {"id": hazard["id"]}, token=mine.token("miner2"))
