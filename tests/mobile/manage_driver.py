@@ -161,6 +161,25 @@ class ManageDriver(Driver):
         app.ctx.settings.server_url = plan["server"]
         app.ctx.alert_live.restart()
         yield lambda: self.screen.model.live and self.screen.model.live_text == self.t("alerts.live")
+
+        self.steps.append("a miner raises alerts for their own area only, and sees no reassign")
+        app.set_language("zh")
+        app.navigate("home", reset=True)
+        yield self.on("home")
+        self.logout()
+        yield self.on("login")
+        self.login(people["miner"]["username"], people["miner"]["password"])
+        yield self.on("home")
+        self.press(self.t("raise_alert.menu"))
+        yield lambda: self.on("raise_alert")() and self.screen.model.area_names == ["Area 0"]
+        self.screen.ids.title.text = "运输巷有人员违章扒车"
+        self.screen.controller.set_severity("ALARM")
+        yield lambda: True
+        self.shot("raise_alert_miner_zh")
+        app.navigate("hazard", hazard_id=hazard_id)
+        yield lambda: self.on("hazard")() and bool(self.screen.model.facts)
+        if "reassign" in [a["action"] for a in self.screen.model.actions]:
+            raise StepFailed("a miner was offered reassign")
         self.result = {"ok": True}
 
 

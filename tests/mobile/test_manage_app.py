@@ -26,5 +26,5 @@ def test_reassign_and_manual_alert_headless_with_screenshots(tmp_path: Path, liv
     hazard_id = assigned_hazard(reporter, officer, mine, photo, "皮带机尾护罩缺失 belt tail guard missing")
     plan = {"server": live_server.url, "data": str(tmp_path / "app-data"), "hazard_id": hazard_id,
             "people": {who: {"username": mine.users[who].username, "password": PASSWORD, "id": mine.user_id(who)}
-                       for who in ("safety_officer", "area_manager", "team_leader")}}
+                       for who in ("safety_officer", "area_manager", "team_leader", "miner")}}
     run_driver("tests.mobile.manage_driver", plan, tmp_path, SHOTS, at_least=15)

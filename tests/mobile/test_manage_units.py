@@ -259,6 +259,25 @@ def test_a_miner_raises_for_their_own_area_an_officer_for_any_area_or_the_whole_
     assert phone_ctx.outbox.items() == []
 
 
+def test_a_draft_is_not_shown_to_the_next_person_who_signs_in(phone_ctx: Phone) -> None:
+    form = raise_form(phone_ctx, user(Role.SAFETY_OFFICER, uid="officer"))
+    form.model.title, form.model.detail = "主扇停风", "全矿撤人"
+    form.set_severity("CRITICAL")
+    form.on_enter()                                          # the same person comes back: the draft is kept
+    assert (form.model.title, form.model.severity) == ("主扇停风", "CRITICAL")
+    sign_in(phone_ctx, user(Role.MINER, uid="miner"))
+    form.on_enter()
+    assert (form.model.title, form.model.detail, form.model.severity) == ("", "", "WARNING")
+    phone_ctx.ctx.api = FakeHazards(hazard())  # type: ignore[assignment]
+    reassign = ReassignController(model=ReassignModel(), ctx=phone_ctx.ctx)
+    reassign.on_enter(hazard_id="h1")
+    reassign.model.reason, reassign.model.responsible = "on leave", "miner two"
+    reassign.on_enter(hazard_id="h1")
+    assert reassign.model.reason == "on leave"
+    reassign.on_enter(hazard_id="h2")
+    assert (reassign.model.reason, reassign.model.responsible) == ("", "")
+
+
 def test_a_manual_alert_is_queued_with_a_client_id_made_here_and_survives_a_restart(tmp_path: Path,
                                                                                     phone_ctx: Phone) -> None:
     officer = raise_form(phone_ctx, user(Role.SAFETY_OFFICER))

@@ -23,10 +23,15 @@ class RaiseAlertController(BaseController):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.areas: list[Area] = []
+        self.draft_owner: str | None = None
 
     def on_enter(self, **params: Any) -> None:
         self.model.error = ""
         self.model.notice = ""
+        user = self.ctx.sessions.user
+        if user is not None and user.id != self.draft_owner:      # another person signed in: not their draft
+            self.draft_owner = user.id
+            self.clear()
         self._set_areas(cached_areas(self.ctx.store))
         self.ctx.runner.submit(self.ctx.api.areas, self._areas_loaded, self._areas_failed)
 
@@ -59,6 +64,10 @@ class RaiseAlertController(BaseController):
             own = next((name for name, area_id in choices if user and area_id == user.area_id), None)
             self.model.area_name = own or (choices[0][0] if choices and not staff else "")
 
+    def clear(self) -> None:
+        self.model.title = self.model.detail = self.model.area_name = ""
+        self.model.severity = "WARNING"
+
     def set_severity(self, severity: str) -> None:
         self.model.severity = AlertSeverity(severity).value
 
@@ -87,5 +96,6 @@ class RaiseAlertController(BaseController):
         if self.ctx.worker is not None:
             self.ctx.worker.wake()
         self.model.error = ""
+        self.clear()
         self.ctx.navigate("outbox")
         return True

@@ -10,3 +10,5 @@ class RaiseAlertModel(BaseModel):
     area_name = StringProperty("")
     severity = StringProperty("WARNING")
     scope_text = StringProperty("")    # for miners: "for your own area"
+    title = StringProperty("")         # the draft, bound both ways to the text fields (cleared for another user)
+    detail = StringProperty("")

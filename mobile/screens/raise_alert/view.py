@@ -5,7 +5,4 @@ class RaiseAlertScreen(BaseScreen):
     """The manual-alert form (layout in view.kv)."""
 
     def submit(self) -> None:
-        if self.controller.submit(area_name=self.ids.area.text, title=self.ids.title.text,
-                                  detail=self.ids.detail.text):
-            self.ids.title.text = ""
-            self.ids.detail.text = ""
+        self.controller.submit(area_name=self.ids.area.text, title=self.ids.title.text, detail=self.ids.detail.text)

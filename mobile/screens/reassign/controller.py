@@ -17,11 +17,15 @@ class ReassignController(BaseController):
         super().__init__(**kwargs)
         self.hazard: Hazard | None = None
         self.people: list[PersonRef] = []
+        self.draft: tuple[str | None, str] | None = None     # (who, which hazard) the form's draft belongs to
 
     def on_enter(self, **params: Any) -> None:
         hazard_id = params.get("hazard_id") or self.model.hazard_id
-        if hazard_id != self.model.hazard_id:
-            self.model.responsible = ""
+        user = self.ctx.sessions.user
+        draft = (user.id if user else None, hazard_id)
+        if draft != self.draft:                 # another hazard, or another person signed in: a fresh form
+            self.draft = draft
+            self.model.responsible = self.model.reason = ""
         self.model.hazard_id = hazard_id
         self.model.notice = ""
         self.call(lambda: (self.ctx.api.hazard(hazard_id), self.ctx.api.people()), self._loaded)
@@ -56,6 +60,7 @@ class ReassignController(BaseController):
 
         def done(result: Reassigned) -> None:
             if result.ok:
+                self.model.responsible = self.model.reason = ""
                 shown = {"notice": self.t("reassign.done", name=person.display_name), "hazard": result.hazard}
                 if self.ctx.back is not None:
                     self.ctx.back(**shown)

@@ -11,3 +11,4 @@ class ReassignModel(BaseModel):
     current = StringProperty("")        # "Responsible now: …"
     people = ListProperty([])           # spinner values (display names), the current person left out
     responsible = StringProperty("")    # the chosen display name
+    reason = StringProperty("")         # bound both ways to the reason field (cleared for another hazard)

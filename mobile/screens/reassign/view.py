@@ -5,5 +5,4 @@ class ReassignScreen(BaseScreen):
     """The reassign form (layout in view.kv)."""
 
     def submit(self) -> None:
-        if self.controller.submit(responsible_name=self.ids.responsible.text, reason=self.ids.reason.text):
-            self.ids.reason.text = ""
+        self.controller.submit(responsible_name=self.ids.responsible.text, reason=self.ids.reason.text)
