@@ -95,6 +95,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "outbox.kind.report_hazard": {"en": "Hazard report", "zh": "隐患上报"},
     "outbox.kind.submit_rectification": {"en": "Rectification", "zh": "整改提交"},
     "outbox.kind.raise_alert": {"en": "Manual alert", "zh": "人工报警"},
+    "outbox.error.NetworkError": {"en": "no connection to the server", "zh": "无法连接服务器"},
+    "outbox.error.ServerError": {"en": "the server had a problem", "zh": "服务器出错"},
     # hazard lists and detail
     "mywork.title": {"en": "My work", "zh": "我的任务"},
     "mywork.menu": {"en": "My work", "zh": "我的任务"},

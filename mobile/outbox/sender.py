@@ -70,7 +70,7 @@ class OutboxSender:
         except ApiError as error:
             delay = retry_delay(item.attempts, base_s=self.base_delay_s)
             logger.info("outbox %s: %s; retry in %.0f s", item.client_id, error, delay)
-            self.outbox.mark_retry(item.client_id, error=str(error), delay_s=delay)
+            self.outbox.mark_retry(item.client_id, error=f"{type(error).__name__}: {error}", delay_s=delay)
             return ItemState.QUEUED
         except Exception as error:  # a bug must not lose the report: keep it queued, slowly
             logger.exception("outbox %s: unexpected error", item.client_id)

@@ -22,6 +22,8 @@ from mobile.screens.alerts.controller import AlertsController
 from mobile.screens.alerts.model import AlertsModel
 from mobile.screens.hazard.controller import HazardController, available_actions, may_reassign
 from mobile.screens.hazard.model import HazardModel
+from mobile.screens.outbox.controller import OutboxController
+from mobile.screens.outbox.model import OutboxModel
 from mobile.screens.raise_alert.controller import RaiseAlertController
 from mobile.screens.raise_alert.model import RaiseAlertModel
 from mobile.screens.reassign.controller import ReassignController
@@ -333,6 +335,13 @@ def test_the_sender_delivers_a_manual_alert_once_retries_a_failure_and_keeps_a_r
     assert phone_ctx.sender.drain(owner_id=owner)[ItemState.QUEUED] == 1
     queued = phone_ctx.outbox.get(item.client_id)
     assert queued.state is ItemState.QUEUED and queued.attempts == 1 and "502" in (queued.last_error or "")
+    screen = OutboxController(model=OutboxModel(), ctx=phone_ctx.ctx)
+    screen.on_enter()
+    [row] = screen.model.rows
+    assert row["line2"].startswith("Manual alert · ") and row["line3"] == (
+        "Queued · 1 tries; last error: the server had a problem")
+    screen.select(item.client_id)                            # the full text on tap
+    assert "ServerError: HTTP 502" in screen.model.detail
     assert phone_ctx.sender.drain(owner_id=owner, now=10**10)[ItemState.SENT] == 1
     sent = phone_ctx.outbox.get(item.client_id)
     assert sent.state is ItemState.SENT and sent.server_id == "al-1"

@@ -33,11 +33,16 @@ class OutboxController(BaseController):
             return self.t("outbox.state.rejected", reason=item.reject_reason or "")
         return self.t(f"outbox.state.{item.state.value}")
 
+    def error_text(self, error: str) -> str:
+        """The row's short reason: no connection / a server problem in words (the full text shows on tap)."""
+        kind = error.split(":", 1)[0]
+        return self.t(f"outbox.error.{kind}") if kind in ("NetworkError", "ServerError") else error
+
     def row(self, item: OutboxItem) -> dict[str, Any]:
         when = local_time(datetime.fromtimestamp(item.created_at, UTC))
         status = self.state_text(item)
         if item.state is ItemState.QUEUED and item.last_error:
-            status = f"{status} · {self.t('outbox.attempts', n=item.attempts, error=item.last_error)}"
+            status = f"{status} · {self.t('outbox.attempts', n=item.attempts, error=self.error_text(item.last_error))}"
         return {"item_id": item.client_id, "controller": self, "line1": item.title,
                 "line2": f"{self.t(f'outbox.kind.{item.kind.value}')} · {when}",
                 "line3": status, "alert": item.state is ItemState.REJECTED}
