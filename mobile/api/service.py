@@ -167,8 +167,8 @@ class MineSafeApi:
             self.client.execute(ops.DISMISS_HAZARD, {"hazardId": hazard_id, "reason": reason})["dismissHazard"])
 
     def reassign(self, *, hazard_id: str, responsible_id: str, reason: str) -> MutationResult:
-        """Hand an assigned / rectifying hazard to another responsible person (not idempotent on the server:
-        callers retry through mobile.screens.reassign.logic.reassign_once)."""
+        """Hand an assigned / rectifying hazard to another responsible person (no client id: callers retry
+        through mobile.screens.reassign.logic.reassign_once, which reads before it sends)."""
         payload = {"hazardId": hazard_id, "responsibleId": responsible_id, "reason": reason}
         return MutationResult.from_union(
             self.client.execute(ops.REASSIGN_HAZARD, {"input": payload})["reassignHazard"])

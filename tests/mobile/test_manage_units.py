@@ -82,7 +82,7 @@ def test_officers_mine_managers_and_the_areas_manager_may_reassign_an_assigned_o
 # -- a retry never reassigns twice ------------------------------------------------------------------
 
 class FakeHazards:
-    """The server's hazard and a reassignHazard that is NOT idempotent (as the backend's is not)."""
+    """The server's hazard and a reassignHazard that reassigns again when sent again (a server before bb6eef0)."""
 
     def __init__(self, current: Hazard, *, failures: list[str] | None = None,
                  answer: MutationResult | None = None) -> None:

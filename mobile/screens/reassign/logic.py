@@ -1,7 +1,9 @@
 """Reassigning without ever applying twice.
 
-The server's reassignHazard is not idempotent: the same request sent again after a reply was lost
-reassigns again (a second audit entry, a second live event). So before every send the hazard is read:
+reassignHazard carries no client id. A server before bb6eef0 reassigns again when the same request is
+sent again after a reply was lost (a second audit entry, a second live event); a newer one answers such a
+retry without a transition, but only while the hazard is still ASSIGNED with that person, team and
+deadline. So, whatever the server, before every send the hazard is read:
 when it already names the chosen person, an earlier send went through and that is the success; and an
 InvalidTransition whose hazard now names the chosen person is a success too.
 """
