@@ -11,7 +11,6 @@ outbox to the backend oldest first and deletes a batch once accepted; a watchdog
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import random
 import re
@@ -19,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
@@ -35,7 +34,7 @@ from sensors.api import (
     RejectedError,
     TransientError,
 )
-from sensors.buffer import BridgeStore
+from sensors.buffer import BridgeStore, OutboxEntry
 from sensors.messages import (
     SENSOR_ID_PATTERN,
     BridgeStatus,
@@ -48,8 +47,10 @@ from sensors.messages import (
     subscriptions,
 )
 from sensors.rules import (
+    SILENT_CYCLES,
     AlarmChange,
     AlarmEvent,
+    FaultKind,
     ReadingVerdict,
     SensorConfig,
     SensorState,
@@ -68,6 +69,10 @@ class BridgeOptions:
     mqtt_port: int = 1883
     client_id: str = "minesafe-sensor-bridge"
     flush_interval_s: float = 0.2
+    # flush (and so PUBACK) at once when this many QoS 1 messages await their acknowledgement: the broker stops
+    # delivering at its inflight window (mosquitto: 20), and a power-cut reading queued behind a burst would
+    # otherwise wait for the next flush interval (p99 175 ms at 3,000 sensors / 2 s)
+    ack_window: int = 10
     max_batch_readings: int = 5000
     max_batch_changes: int = 200  # each becomes an audited alert step in the backend: keep a call short
     silence_check_interval_s: float = 1.0
@@ -112,6 +117,7 @@ class SensorBridge:
         self._pending = _Pending()
         self._stop = threading.Event()
         self._outbox_signal = threading.Event()
+        self._flush_signal = threading.Event()
         self._threads: list[threading.Thread] = []
         self._generation = 0
         self.connected = threading.Event()  # set once connected AND subscribed
@@ -186,6 +192,8 @@ class SensorBridge:
                 logger.exception("error handling message on %s", message.topic)
             if message.qos > 0:
                 self._pending.acks.append(ack)
+                if len(self._pending.acks) >= self.options.ack_window:
+                    self._flush_signal.set()
 
     def _malformed(self, topic: str, why: str) -> None:
         self.stats["malformed"] += 1
@@ -197,19 +205,14 @@ class SensorBridge:
             self._malformed(topic, "unexpected topic")
             return
         try:
-            body = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as error:
-            self._malformed(topic, f"not JSON: {error}")
-            return
-        try:
             if parts[2] == "sensors" and parts[4] == "reading":
                 if not re.match(SENSOR_ID_PATTERN, parts[3]):
                     self._malformed(topic, "bad sensor id")
                     return
-                reading = SensorReadingMessage.model_validate(body)
+                reading = SensorReadingMessage.model_validate_json(payload)
                 self._reading(parts[3], reading.value, reading.ts)
             elif parts[2] == "substations" and parts[4] == "batch":
-                batch = SubstationBatchMessage.model_validate(body)
+                batch = SubstationBatchMessage.model_validate_json(payload)  # parsed and checked in one pass
                 for item in batch.readings:
                     self._reading(item.sensor_id, item.value, item.ts)
             else:
@@ -307,7 +310,11 @@ class SensorBridge:
         return [builder(i) for i in range(count)]
 
     def _flush_loop(self) -> None:
-        while not self._stop.wait(self.options.flush_interval_s):
+        while not self._stop.is_set():
+            self._flush_signal.wait(self.options.flush_interval_s)  # the interval, or earlier: see ack_window
+            self._flush_signal.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.flush()
             except Exception:
@@ -315,18 +322,27 @@ class SensorBridge:
 
     # --- watchdog -------------------------------------------------------------------------
     def check_silent(self, now: datetime | None = None) -> None:
+        """Raise "silent" faults. The scan of every sensor runs without the lock (plain reads of dicts the
+        network thread replaces, never mutates in place); only the few silent ones are re-checked and applied
+        under it, so a reading that crosses a threshold never waits for a scan of thousands of sensors."""
         now = now or datetime.now(UTC)
-        with self._lock:
-            for sensor_id, config in self.sensors.items():
-                state = self.states.get(sensor_id)
-                if state is None:
-                    continue
-                result = check_silence(config, state, now)
-                if result.changes:
-                    self.states[sensor_id] = result.state
-                    self._pending.dirty.add(sensor_id)
-                    self.stats["silent"] += 1
-                    self._apply_changes(config, result.changes, None, now)
+        sensors, states = self.sensors, dict(self.states)
+        silent = [sensor_id for sensor_id, config in sensors.items()
+                  if (state := states.get(sensor_id)) is not None and state.fault is not FaultKind.SILENT
+                  and state.last_ts is not None
+                  and (now - state.last_ts).total_seconds() > SILENT_CYCLES * config.polling_seconds]
+        for start in range(0, len(silent), 100):  # a mine-wide silence: the lock is given up between slices
+            with self._lock:
+                for sensor_id in silent[start:start + 100]:
+                    config, state = self.sensors.get(sensor_id), self.states.get(sensor_id)
+                    if config is None or state is None:
+                        continue
+                    result = check_silence(config, state, now)
+                    if result.changes:
+                        self.states[sensor_id] = result.state
+                        self._pending.dirty.add(sensor_id)
+                        self.stats["silent"] += 1
+                        self._apply_changes(config, result.changes, None, now)
 
     def _silence_loop(self) -> None:
         while not self._stop.wait(self.options.silence_check_interval_s):
@@ -346,15 +362,39 @@ class SensorBridge:
         try:
             result = self.backend.ingest(entry.payload)
         except RejectedError as error:
-            logger.error("backend refused batch %s (seq %s) for good: %s", entry.batch_id, entry.seq, error)
-            self.store.move_to_dead_letters(entry, str(error))
-            self.stats["dead_letters"] += 1
-            return True
+            result = self._salvage_readings(entry, error)
+            if result is None:
+                return True
         self.store.remove(entry.seq)
         self.stats["batches_forwarded"] += 1
         if result.get("duplicate"):
             self.stats["batches_duplicate"] += 1
         return True
+
+    def _salvage_readings(self, entry: OutboxEntry, error: RejectedError) -> dict[str, object] | None:
+        """A batch refused for good: when it carries alarm changes, its readings alone are sent again (same batch
+        id: the refused one was never stored) and only the changes are dead-lettered — one bad alarm change
+        never costs the readings. Returns the backend's answer, or None once all of it is dead-lettered."""
+        assert self.backend is not None
+        batch = ForwardBatch.model_validate_json(entry.payload)
+        if batch.alarm_changes and batch.readings:
+            readings_only = batch.model_copy(update={"alarm_changes": []}).model_dump_json()
+            changes_only = batch.model_copy(update={"readings": []}).model_dump_json()
+            try:
+                result = self.backend.ingest(readings_only)
+            except RejectedError:
+                pass
+            else:
+                logger.error("backend refused batch %s (seq %s) for good: %s; its %s readings were stored, its %s "
+                             "alarm changes dead-lettered", entry.batch_id, entry.seq, error, len(batch.readings),
+                             len(batch.alarm_changes))
+                self.store.move_to_dead_letters(replace(entry, payload=changes_only), str(error))
+                self.stats["dead_letters"] += 1
+                return result
+        logger.error("backend refused batch %s (seq %s) for good: %s", entry.batch_id, entry.seq, error)
+        self.store.move_to_dead_letters(entry, str(error))
+        self.stats["dead_letters"] += 1
+        return None
 
     def _forward_loop(self) -> None:
         delay = self.options.backoff_min_s
@@ -405,6 +445,7 @@ class SensorBridge:
             self.flush()
         self._stop.set()
         self._outbox_signal.set()
+        self._flush_signal.set()
         for thread in self._threads:
             thread.join(timeout=15)
         if graceful:

@@ -12,9 +12,10 @@ defaults to ``alarm``). Low limits (oxygen, air speed) work the other way round.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from sensors.messages import LocationType, SensorKind
 
@@ -98,8 +99,12 @@ class SensorConfig(BaseModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
 
-class SensorState(BaseModel):
-    """What the bridge remembers about a sensor between readings (JSON-serialisable)."""
+@dataclass(slots=True)
+class SensorState:
+    """What the bridge remembers about a sensor between readings (JSON through ``STATE`` / ``STATES``).
+
+    A plain dataclass, never changed in place: one is built per reading on the safety path, where a pydantic
+    model's copy and validated assignments were most of a reading's cost."""
 
     level: Level = Level.NORMAL
     power_cut: bool = False
@@ -108,11 +113,15 @@ class SensorState(BaseModel):
     last_value: float | None = None
     last_ts: datetime | None = None
     same_count: int = 0
-    window: list[tuple[datetime, float]] = Field(default_factory=list)
+    window: list[tuple[datetime, float]] = field(default_factory=list)
 
     @property
     def holds_cut(self) -> bool:
         return self.power_cut
+
+
+STATE = TypeAdapter(SensorState)
+STATES = TypeAdapter(dict[str, SensorState])
 
 
 class AlarmChange(BaseModel):
@@ -134,10 +143,13 @@ class ReadingVerdict(enum.StrEnum):
     DUPLICATE = "DUPLICATE"
 
 
-class Evaluation(BaseModel):
+@dataclass(slots=True)
+class Evaluation:
+    """A reading's (or a silence check's) outcome: a plain dataclass, built once per reading on the safety path."""
+
     state: SensorState
     verdict: ReadingVerdict
-    changes: list[AlarmChange] = Field(default_factory=list)
+    changes: list[AlarmChange] = field(default_factory=list)
 
 
 def level_for(thresholds: Thresholds, value: float, previous: Level) -> Level:
@@ -182,68 +194,68 @@ def rate_exceeded(
     return value - lowest >= t.rate_delta, kept
 
 
-def _change(config: SensorConfig, event: AlarmEvent, state: SensorState, value: float | None,
+def _change(config: SensorConfig, event: AlarmEvent, level: Level, fault: FaultKind | None, value: float | None,
             ts: datetime, detail: str) -> AlarmChange:
-    return AlarmChange(sensor_id=config.sensor_id, event=event, level=state.level, fault=state.fault,
-                       value=value, ts=ts, detail=detail)
+    return AlarmChange(sensor_id=config.sensor_id, event=event, level=level, fault=fault, value=value, ts=ts,
+                       detail=detail)
 
 
 def evaluate(config: SensorConfig, state: SensorState, value: float, ts: datetime) -> Evaluation:
-    """Apply one reading to a sensor's state: range and stuck checks, levels, power cut, rate."""
+    """Apply one reading to a sensor's state: range and stuck checks, levels, power cut, rate.
+
+    This runs for every reading on the bridge's network thread, before any power-cut command: the new state is
+    computed in locals and built with one shallow copy (no deep copy, no validated attribute assignments)."""
     if state.last_ts is not None and ts <= state.last_ts:
         verdict = ReadingVerdict.DUPLICATE if ts == state.last_ts else ReadingVerdict.STALE
         return Evaluation(state=state, verdict=verdict)
 
-    new = state.model_copy(deep=True)
     changes: list[AlarmChange] = []
     same = state.last_value is not None and value == state.last_value
-    new.same_count = state.same_count + 1 if same else 1
-    new.last_value = value
-    new.last_ts = ts
-
+    same_count = state.same_count + 1 if same else 1
     fault: FaultKind | None = None
     if not config.physical_min <= value <= config.physical_max:
         fault = FaultKind.OUT_OF_RANGE
-    elif new.same_count >= config.stuck_readings:
+    elif same_count >= config.stuck_readings:
         fault = FaultKind.STUCK
-
     if fault is not None:
+        power_cut = state.power_cut
         if state.fault != fault:
-            new.fault = fault
-            changes.append(_change(config, AlarmEvent.FAULT_RAISED, new, value, ts,
+            changes.append(_change(config, AlarmEvent.FAULT_RAISED, state.level, fault, value, ts,
                                    f"{config.sensor_id} fault {fault.value} at {value:g}"))
+        else:
+            fault = state.fault
         if config.cut_on_fault and config.power_zone and not state.power_cut:
-            new.power_cut = True
-            changes.append(_change(config, AlarmEvent.POWER_CUT, new, value, ts,
+            power_cut = True
+            changes.append(_change(config, AlarmEvent.POWER_CUT, state.level, fault, value, ts,
                                    f"fail-safe cut of {config.power_zone}: sensor fault"))
+        new = SensorState(level=state.level, power_cut=power_cut, rate_alarm=state.rate_alarm, fault=fault,
+                          last_value=value, last_ts=ts, same_count=same_count, window=state.window)
         return Evaluation(state=new, verdict=ReadingVerdict.FAULTY, changes=changes)
 
     if state.fault is not None:
-        new.fault = None
-        changes.append(_change(config, AlarmEvent.FAULT_CLEARED, new, value, ts,
+        changes.append(_change(config, AlarmEvent.FAULT_CLEARED, state.level, None, value, ts,
                                f"{config.sensor_id} reports again ({value:g})"))
-
     t = config.thresholds
-    new.level = level_for(t, value, state.level)
-    if new.level != state.level:
-        changes.append(_change(config, AlarmEvent.LEVEL_CHANGED, new, value, ts,
-                               f"{config.kind.value} {value:g}: {state.level.value} → {new.level.value}"))
-
-    new.power_cut = power_cut_for(t, value, state.power_cut and state.fault is None)
-    if new.power_cut and not state.power_cut:
-        changes.append(_change(config, AlarmEvent.POWER_CUT, new, value, ts,
+    level = level_for(t, value, state.level)
+    if level != state.level:
+        changes.append(_change(config, AlarmEvent.LEVEL_CHANGED, level, None, value, ts,
+                               f"{config.kind.value} {value:g}: {state.level.value} → {level.value}"))
+    power_cut = power_cut_for(t, value, state.power_cut and state.fault is None)
+    if power_cut and not state.power_cut:
+        changes.append(_change(config, AlarmEvent.POWER_CUT, level, None, value, ts,
                                f"{config.kind.value} {value:g} ≥ {t.power_cut:g}: cut {config.power_zone}"))
-    elif state.power_cut and not new.power_cut:
-        changes.append(_change(config, AlarmEvent.POWER_RESTORED, new, value, ts,
+    elif state.power_cut and not power_cut:
+        changes.append(_change(config, AlarmEvent.POWER_RESTORED, level, None, value, ts,
                                f"{config.kind.value} {value:g} below restore: restore {config.power_zone}"))
-
-    new.rate_alarm, new.window = rate_exceeded(t, state.window, ts, value)
-    if new.rate_alarm and not state.rate_alarm:
-        changes.append(_change(config, AlarmEvent.RATE_RAISED, new, value, ts,
+    rate_alarm, window = rate_exceeded(t, state.window, ts, value)
+    if rate_alarm and not state.rate_alarm:
+        changes.append(_change(config, AlarmEvent.RATE_RAISED, level, None, value, ts,
                                f"{config.kind.value} rose ≥ {t.rate_delta:g} within {t.rate_window_s:g} s"))
-    elif state.rate_alarm and not new.rate_alarm:
-        changes.append(_change(config, AlarmEvent.RATE_CLEARED, new, value, ts,
+    elif state.rate_alarm and not rate_alarm:
+        changes.append(_change(config, AlarmEvent.RATE_CLEARED, level, None, value, ts,
                                f"{config.kind.value} rise back within limits"))
+    new = SensorState(level=level, power_cut=power_cut, rate_alarm=rate_alarm, fault=None, last_value=value,
+                      last_ts=ts, same_count=same_count, window=window)
     return Evaluation(state=new, verdict=ReadingVerdict.EVALUATED, changes=changes)
 
 
@@ -253,14 +265,15 @@ def check_silence(config: SensorConfig, state: SensorState, now: datetime) -> Ev
         return Evaluation(state=state, verdict=ReadingVerdict.EVALUATED)
     if (now - state.last_ts).total_seconds() <= SILENT_CYCLES * config.polling_seconds:
         return Evaluation(state=state, verdict=ReadingVerdict.EVALUATED)
-    new = state.model_copy(deep=True)
-    new.fault = FaultKind.SILENT
-    changes = [_change(config, AlarmEvent.FAULT_RAISED, new, None, now,
+    fault = FaultKind.SILENT
+    changes = [_change(config, AlarmEvent.FAULT_RAISED, state.level, fault, None, now,
                        f"{config.sensor_id} silent since {state.last_ts.isoformat()}")]
+    power_cut = state.power_cut
     if config.cut_on_fault and config.power_zone and not state.power_cut:
-        new.power_cut = True
-        changes.append(_change(config, AlarmEvent.POWER_CUT, new, None, now,
+        power_cut = True
+        changes.append(_change(config, AlarmEvent.POWER_CUT, state.level, fault, None, now,
                                f"fail-safe cut of {config.power_zone}: sensor silent"))
+    new = replace(state, fault=fault, power_cut=power_cut)
     return Evaluation(state=new, verdict=ReadingVerdict.FAULTY, changes=changes)
 
 
