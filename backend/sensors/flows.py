@@ -458,7 +458,8 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
         logger.info("batch %s: %s reading(s) rejected %s", batch.batch_id, outcome.readings_rejected,
                     outcome.rejected_by_reason)
 
-    await _alarm_changes(session, actor, device, batch, briefs, now=now, ahead=ahead, outcome=outcome)
+    await _alarm_changes(session, actor, device, batch, briefs, now=now, ahead=ahead, replayed=out_of_order,
+                         outcome=outcome)
     record.readings_stored, record.readings_rejected = outcome.readings_stored, outcome.readings_rejected
     record.alarm_changes_rejected = outcome.alarm_changes_rejected
     record.alerts_raised, record.seq_gap, record.out_of_order = outcome.alerts_raised, gap, out_of_order
@@ -473,13 +474,15 @@ def printable(text: str) -> str:
 
 async def _alarm_changes(session: AsyncSession, actor: Principal, device: Device, batch: BatchIn,
                          briefs: dict[str, service.SensorBrief], *, now: datetime, ahead: timedelta,
-                         outcome: BatchOutcome) -> None:
+                         replayed: bool, outcome: BatchOutcome) -> None:
     """Apply the bridge's alarm changes in time order: raise or resolve its alerts, then the sensor's state.
 
     A change naming no sensor, dated further ahead of the server's clock than ``ahead``, or whose alert step
     refuses it is counted in ``outcome.alarm_changes_rejected`` (and logged): it never fails the batch, whose
-    readings are stored all the same. A sensor's ``state_changed_at`` is never later than now, so one bad
-    timestamp cannot make the following real changes look stale."""
+    readings are stored all the same. Only a batch ``replayed`` out of order (by bridge sequence) can hold stale
+    changes: one older than the sensor's ``state_changed_at`` (never later than now) is ignored. A batch in order
+    is newer than anything its bridge sent before, whatever its timestamps say, so an earlier bad timestamp never
+    drops a later alarm."""
     ids = {briefs[c.sensor_code].id for c in batch.alarm_changes if c.sensor_code in briefs}
     sensors = {s.id: s for s in await session.scalars(select(Sensor).where(Sensor.id.in_(ids)))} if ids else {}
     for change in sorted(batch.alarm_changes, key=lambda c: c.ts):
@@ -492,7 +495,7 @@ async def _alarm_changes(session: AsyncSession, actor: Principal, device: Device
             continue
         sensor = sensors[brief.id]
         applied_at = sensor.state_changed_at if sensor.state_changed_at is None else min(sensor.state_changed_at, now)
-        if applied_at is not None and change.ts < applied_at:
+        if replayed and applied_at is not None and change.ts < applied_at:
             logger.warning("stale alarm change %s of %s at %s ignored (a later one is applied)", change.event.value,
                            sensor.code, change.ts.isoformat())
             continue

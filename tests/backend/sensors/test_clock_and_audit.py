@@ -39,8 +39,9 @@ async def test_a_change_dated_ahead_is_rejected_and_never_silences_later_alarms(
     near = await ingest(client, token, seq=2, readings=[],
                         changes=[change("CH4-F", "LEVEL_CHANGED", "WARNING", 0.8, t + timedelta(minutes=4))])
     assert (near["alarmChangesRejected"], near["alertsRaised"]) == (0, 1)
-    real = await ingest(client, token, seq=3, readings=[reading("CH4-F", 1.6, t + timedelta(seconds=1))],
-                        changes=[change("CH4-F", "LEVEL_CHANGED", "ALARM", 1.6, t + timedelta(seconds=1))])
+    # the next batch in order is applied whatever its time (here a bridge clock 30 s behind the server's)
+    real = await ingest(client, token, seq=3, readings=[reading("CH4-F", 1.6, t - timedelta(seconds=30))],
+                        changes=[change("CH4-F", "LEVEL_CHANGED", "ALARM", 1.6, t - timedelta(seconds=30))])
     assert (real["alarmChangesRejected"], real["alertsRaised"]) == (0, 1)
     assert (await _sensor(client, mine))["level"] == "ALARM"
     alerts = [e["node"] for e in (await gql(client, ALERTS, token=mine.token("safety_officer")))["alerts"]["edges"]]
