@@ -8,6 +8,7 @@ from pathlib import Path
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -84,13 +85,18 @@ class ResolvePrincipal(SchemaExtension):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
+    # the depth and alias limits as rule classes made once: the validation cache is keyed by the rules,
+    # and limiter extensions built per request would make new classes (and a cache miss) every time
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=merge_types("Query", DOMAIN_QUERIES),
         mutation=merge_types("Mutation", DOMAIN_MUTATIONS),
         subscription=merge_types("Subscription", DOMAIN_SUBSCRIPTIONS),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             # clients send the same few documents over and over: parse and validate each once
             lambda: ParserCache(maxsize=512),
