@@ -1,8 +1,10 @@
 """Pure rules of the sensor domain: kinds, thresholds, what an alarm change means as an alert, series plans.
 
-The enum values are the bridge's own (``sensors/messages.py``, ``sensors/rules.py``): the backend keeps
-its own enums so that the database and the GraphQL contract never depend on the worker's code, and a
-test checks that both spell every value the same.
+The enum values are the bridge's own (``sensors/messages.py``, ``sensors/rules.py``). The backend keeps
+its own enum classes because their names are the GraphQL contract's (``SensorLevel``, ``SensorFault``)
+and the database's, which a rename inside the bridge must not change; a test checks that both spell every
+value the same. The DOMAIN.md threshold defaults, by contrast, are data with one source:
+``backend/sensors/defaults.py`` reads them from ``sensors/defaults.py``.
 """
 
 from __future__ import annotations
