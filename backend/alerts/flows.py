@@ -38,6 +38,7 @@ from backend.alerts.rules import (
 )
 from backend.audit.flows import record_audit
 from backend.database.base import utcnow
+from backend.database.locks import sqlite_write_lock
 from backend.events import EventBus, publish_after_commit, take_pending_events
 from backend.graphql.errors import InvalidTransitionError, ValidationFailedError
 from backend.graphql.text import clean_text
@@ -175,7 +176,7 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
     if clock_note:
         detail_text = f"{detail_text}\n{clock_note}".strip()
     source, severity = AlertSource(source), AlertSeverity(severity)
-    await service.write_lock(session, mine_id)
+    await sqlite_write_lock(session, mine_id)
     await _check_area(session, mine_id, area_id)
     existing = await service.find_open(session=session, mine_id=mine_id, dedupe_key=key, for_update=True)
     if existing is None:
@@ -217,7 +218,7 @@ async def resolve_by_key(session: AsyncSession, *, actor: Principal | None, mine
                          reason: str) -> Alert | None:
     """Resolve the open alert of a key (e.g. the sensor went back to normal); None when none is open."""
     text = _text(reason, "reason", required=True)
-    await service.write_lock(session, mine_id)
+    await sqlite_write_lock(session, mine_id)
     alert = await service.find_open(session=session, mine_id=mine_id, dedupe_key=dedupe_key, for_update=True)
     if alert is None:
         return None
@@ -278,7 +279,7 @@ async def resolve(session: AsyncSession, *, actor: Principal, alert_id: uuid.UUI
 async def raise_manual(session: AsyncSession, *, actor: Principal, client_id: uuid.UUID, area_id: uuid.UUID | None,
                        severity: AlertSeverity, title: str, detail: str | None) -> RaisedAlert:
     """A person raises an alert; retrying the same client id returns the first one."""
-    await service.write_lock(session, actor.mine_id)  # SQLite: concurrent retries queue, then find the first
+    await sqlite_write_lock(session, actor.mine_id)  # SQLite: concurrent retries queue, then find the first
     existing = await service.find_by_client_id(session=session, mine_id=actor.mine_id, client_id=client_id)
     if existing is not None:
         if existing.raised_by_id == actor.id:

@@ -45,9 +45,6 @@ def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-write_lock = sqlite_write_lock
-
-
 async def get(*, session: AsyncSession, alert_id: uuid.UUID) -> Alert | None:
     """One alert by id."""
     return await session.get(Alert, alert_id)
@@ -57,7 +54,7 @@ async def get_in_mine_or_raise(*, session: AsyncSession, alert_id: uuid.UUID, mi
                                for_update: bool = False) -> Alert:
     """The alert, locked when for_update; another mine's alert is reported as missing."""
     if for_update:
-        await write_lock(session, mine_id)
+        await sqlite_write_lock(session, mine_id)
     alert = await session.get(Alert, alert_id, with_for_update=for_update, populate_existing=for_update)
     if alert is None or alert.mine_id != mine_id:
         raise NotFoundError("no such alert")

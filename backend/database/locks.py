@@ -16,3 +16,10 @@ async def sqlite_write_lock(session: AsyncSession, mine_id: uuid.UUID) -> None:
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(update(Mine).where(Mine.id == mine_id).values(updated_at=Mine.updated_at)
                               .execution_options(synchronize_session=False))
+
+
+async def lock_mine(session: AsyncSession, mine_id: uuid.UUID) -> Mine | None:
+    """The mine's row, read afresh and locked to the end of the transaction (PostgreSQL: FOR UPDATE; SQLite: the
+    database write lock), so that changes to one mine's settings, registries and codes take turns."""
+    await sqlite_write_lock(session, mine_id)
+    return await session.get(Mine, mine_id, with_for_update=True, populate_existing=True)

@@ -21,6 +21,7 @@ from backend.alerts.rules import AlertSeverity, AlertSource
 from backend.audit.flows import record_audit
 from backend.config import Settings
 from backend.database.base import utcnow
+from backend.database.locks import lock_mine
 from backend.graphql.errors import NotAllowedError, ValidationFailedError
 from backend.graphql.text import clean_text
 from backend.org import service as org_service
@@ -82,7 +83,7 @@ async def set_threshold_profile(session: AsyncSession, *, actor: Principal, kind
     """Create or replace the mine's limits for (kind, location); audited with before and after."""
     CanManageSensors.check(actor)
     _check_thresholds(values, "thresholds")
-    await service.lock_mine(session, actor.mine_id)  # limits and overrides change one edit at a time
+    await lock_mine(session, actor.mine_id)  # limits and overrides change one edit at a time
     await ensure_profiles(session, mine_id=actor.mine_id)
     profile = await service.get_profile(session=session, mine_id=actor.mine_id, kind=kind, location=location)
     before: dict[str, Any] = {}
@@ -139,7 +140,7 @@ async def save_power_zone(session: AsyncSession, *, actor: Principal, zone_id: u
     """Add a power zone (zone_id None) or change one; audited."""
     CanManageSensors.check(actor)
     cleaned = _zone_name(name)
-    await service.lock_mine(session, actor.mine_id)  # two zones of one name at once: the second is refused
+    await lock_mine(session, actor.mine_id)  # two zones of one name at once: the second is refused
     existing = await session.scalar(select(PowerZone).where(PowerZone.mine_id == actor.mine_id,
                                                             PowerZone.name == cleaned))
     if existing is not None and existing.id != zone_id:
@@ -259,7 +260,7 @@ async def add_sensor(session: AsyncSession, *, actor: Principal, data: SensorDat
     CanManageSensors.check(actor)
     if data.kind is None or data.code is None or data.area_id is None:
         raise ValidationFailedError("a sensor needs a code, a kind and an area", field="code")
-    await service.lock_mine(session, actor.mine_id)  # before the code and the limits in force are read
+    await lock_mine(session, actor.mine_id)  # before the code and the limits in force are read
     await ensure_profiles(session, mine_id=actor.mine_id)
     kind_defaults = KIND_DEFAULTS[data.kind]
     sensor = Sensor(id=uuid.uuid4(), mine_id=actor.mine_id, code="", kind=data.kind, unit=kind_defaults.unit,
@@ -276,7 +277,7 @@ async def add_sensor(session: AsyncSession, *, actor: Principal, data: SensorDat
 
 async def update_sensor(session: AsyncSession, *, actor: Principal, sensor_id: uuid.UUID, data: SensorData) -> Sensor:
     CanManageSensors.check(actor)
-    await service.lock_mine(session, actor.mine_id)  # before the sensor, its code and the limits in force are read
+    await lock_mine(session, actor.mine_id)  # before the sensor, its code and the limits in force are read
     sensor = await service.get_in_mine_or_raise(session=session, sensor_id=sensor_id, mine_id=actor.mine_id)
     if data.kind is not None and data.kind is not sensor.kind:
         raise ValidationFailedError("a sensor's kind cannot change; register a new sensor", field="kind")

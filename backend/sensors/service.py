@@ -16,9 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.database.base import utcnow
-from backend.database.locks import sqlite_write_lock
 from backend.graphql.errors import NotFoundError
-from backend.org.models import Mine
 from backend.sensors.models import (
     BridgeLink,
     PowerZone,
@@ -51,14 +49,6 @@ def insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
 
 
 # --- registry --------------------------------------------------------------------------------------
-async def lock_mine(session: AsyncSession, mine_id: uuid.UUID) -> None:
-    """Take the mine's registry lock to the end of the transaction (SQLite: the database write lock; PostgreSQL:
-    the mine's row FOR UPDATE): edits of one mine's profiles, sensors and power zones then run one after the
-    other, each reading what the previous one committed."""
-    await sqlite_write_lock(session, mine_id)
-    await session.execute(select(Mine.id).where(Mine.id == mine_id).with_for_update())
-
-
 async def get_in_mine_or_raise(*, session: AsyncSession, sensor_id: uuid.UUID, mine_id: uuid.UUID) -> Sensor:
     """The sensor; another mine's sensor is reported as missing."""
     sensor = await session.get(Sensor, sensor_id)

@@ -141,16 +141,13 @@ def link_snapshot(link: Apprenticeship) -> dict[str, Any]:
             "ended_at": link.ended_at}
 
 
-_write_lock = sqlite_write_lock
-
-
 # --- courses and progress ------------------------------------------------------------------
 async def create_course(session: AsyncSession, *, store: ObjectStore, actor: Principal, title: str, description: str,
                         kind: CourseKind, skill_tags: Sequence[str], class_hours: float,
                         lessons: Sequence[LessonData]) -> Course:
     """A course with its ordered lessons; image and video lessons name an uploaded object."""
     CanManageTraining.check(actor)
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     if not lessons:
         raise ValidationFailedError("a course needs at least one lesson", field="lessons")
     if len(lessons) > MAX_LESSONS:
@@ -198,7 +195,7 @@ async def record_lesson_progress(session: AsyncSession, *, actor: Principal, les
     if seconds_spent < 0 or seconds_spent > 24 * 3600:
         raise ValidationFailedError("secondsSpent must be between 0 and 86400", field="secondsSpent")
     if completed:
-        await _write_lock(session, actor.mine_id)
+        await sqlite_write_lock(session, actor.mine_id)
     lesson = await session.get(Lesson, lesson_id)
     course = await session.get(Course, lesson.course_id) if lesson else None
     if lesson is None or course is None or course.mine_id != actor.mine_id:
@@ -251,7 +248,7 @@ def _question_from(data: QuestionData, mine_id: uuid.UUID) -> Question:
 
 async def create_question(session: AsyncSession, *, actor: Principal, raw: dict[str, Any]) -> Question:
     CanManageTraining.check(actor)
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     try:
         data = check_question(raw)
     except ValueError as error:
@@ -269,7 +266,7 @@ async def import_questions(session: AsyncSession, *, actor: Principal, content: 
                            ) -> ImportOutcome:
     """All rows or none: any bad row (or a text already in the bank) refuses the whole file."""
     CanManageTraining.check(actor)
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     parsed, errors = parse_bank(content, fmt)
     if not errors:
         existing = {q.text for q in await service.questions(session=session, mine_id=actor.mine_id,
@@ -315,7 +312,7 @@ def rules_from_json(raw: Sequence[dict[str, Any]]) -> list[DrawRule]:
 async def create_exam(session: AsyncSession, *, actor: Principal, data: ExamData) -> Exam:
     """An exam (or a skill competition); its rules must be satisfiable by today's bank."""
     CanManageTraining.check(actor)
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     if not 1 <= data.time_limit_minutes <= MAX_TIME_LIMIT_MINUTES:
         raise ValidationFailedError(f"the time limit is 1 to {MAX_TIME_LIMIT_MINUTES} minutes",
                                     field="timeLimitMinutes")
@@ -379,7 +376,7 @@ async def start_attempt(session: AsyncSession, *, actor: Principal, exam_id: uui
 
     An attempt whose time ran out unsubmitted is graded first with what was saved in time.
     """
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     exam = await service.exam_or_raise(session=session, exam_id=exam_id, mine_id=actor.mine_id)
     now = utcnow()
     running = await service.open_attempt(session=session, exam_id=exam.id, user_id=actor.id)
@@ -472,7 +469,7 @@ async def save_answer(session: AsyncSession, *, actor: Principal, attempt_id: uu
 
 async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID) -> Attempt:
     """Grade once; a second submit returns the first result unchanged."""
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     attempt = await service.attempt_or_raise(session=session, attempt_id=attempt_id, mine_id=actor.mine_id,
                                              for_update=True)
     if attempt.user_id != actor.id:
@@ -515,7 +512,7 @@ async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id:
 async def record_practical_score(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID,
                                  score: float) -> Attempt:
     """Special operations: the practical part, scored by a mentor or manager; both parts must reach the mark."""
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     attempt = await service.attempt_or_raise(session=session, attempt_id=attempt_id, mine_id=actor.mine_id,
                                              for_update=True)
     exam = await service.exam_or_raise(session=session, exam_id=attempt.exam_id, mine_id=actor.mine_id)
@@ -579,7 +576,7 @@ async def link_apprentice(session: AsyncSession, *, actor: Principal, mentor_id:
                           started_at: datetime | None) -> Apprenticeship:
     """Put an apprentice under a mentor for the supervised period (one current mentor per apprentice)."""
     CanManageTraining.check(actor)
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     mentor = await service.person_in_mine_or_raise(session=session, user_id=mentor_id, mine_id=actor.mine_id)
     await service.person_in_mine_or_raise(session=session, user_id=apprentice_id, mine_id=actor.mine_id)
     if Role.MENTOR.value not in mentor.roles:
@@ -604,7 +601,7 @@ async def link_apprentice(session: AsyncSession, *, actor: Principal, mentor_id:
 async def record_second_assessment(session: AsyncSession, *, actor: Principal, link_id: uuid.UUID, passed: bool,
                                    note: str | None) -> Apprenticeship:
     """After the supervised period: pass releases the apprentice to work alone; fail keeps them supervised."""
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     link = await session.get(Apprenticeship, link_id, with_for_update=True)
     if link is None or link.mine_id != actor.mine_id:
         raise NotFoundError("no such apprenticeship")
@@ -636,7 +633,7 @@ async def record_second_assessment(session: AsyncSession, *, actor: Principal, l
 async def assign(session: AsyncSession, *, actor: Principal, assignee_id: uuid.UUID, course_id: uuid.UUID | None,
                  exam_id: uuid.UUID | None, due_at: datetime, note: str | None) -> Assignment:
     """A mentor assigns to their own apprentices, a training manager to anyone of the mine."""
-    await _write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     if (course_id is None) == (exam_id is None):
         raise ValidationFailedError("name exactly one of a course or an exam", field="courseId")
     await service.person_in_mine_or_raise(session=session, user_id=assignee_id, mine_id=actor.mine_id)
@@ -672,7 +669,7 @@ async def assign_remedial(session: AsyncSession, *, actor: Principal | None, min
     """
     if actor is not None and actor.mine_id != mine_id:
         raise NotAllowedError("a violation is recorded in your own mine")
-    await _write_lock(session, mine_id)
+    await sqlite_write_lock(session, mine_id)
     ref = _text(source_ref, "sourceRef", limit=120)
     existing = await service.assignment_by_source(session=session, mine_id=mine_id, assignee_id=person_id,
                                                   source_ref=ref)

@@ -22,6 +22,7 @@ from backend.alerts.rules import AlertSource
 from backend.audit.flows import record_audit
 from backend.config import Settings
 from backend.database.base import utcnow
+from backend.database.locks import lock_mine, sqlite_write_lock
 from backend.graphql.errors import InvalidTransitionError, NotFoundError, ValidationFailedError
 from backend.graphql.text import clean_text
 from backend.hazards import flows as hazard_flows
@@ -116,7 +117,7 @@ async def set_policy(session: AsyncSession, *, actor: Principal, changes: dict[s
     """Change some of the mine's vision policy (the fields given; severity: the rules given); the whole policy is
     checked first. The mine's row is locked first, so concurrent changes never lose one another."""
     CanSetVisionPolicy.check(actor)
-    mine = await service.lock_mine(session, actor.mine_id)  # concurrent changes apply one after the other
+    mine = await lock_mine(session, actor.mine_id)  # concurrent changes apply one after the other
     assert mine is not None
     before = VisionPolicy.of(mine.settings)
     current = before.model_dump(mode="json")
@@ -172,7 +173,7 @@ async def register_camera(session: AsyncSession, *, actor: Principal, code: str,
         raise ValidationFailedError(problem, field="frameWidth")
     url = _stream_url(stream_url)
     await _device_in_mine(session, actor, device_id)
-    await service.lock_mine(session, actor.mine_id)  # two registrations of one code take turns
+    await lock_mine(session, actor.mine_id)  # two registrations of one code take turns
     if await service.get_camera_by_code(session=session, mine_id=actor.mine_id, code=code_text) is not None:
         raise ValidationFailedError(f"the code {code_text!r} is taken in this mine", field="code")
     camera = Camera(mine_id=actor.mine_id, area_id=area_id, code=code_text,
@@ -341,7 +342,7 @@ async def claim(session: AsyncSession, *, store: ObjectStore, settings: Settings
     worker = _worker_id(worker_id)
     policy = await _policy(session, actor.mine_id)
     lease = _lease(policy, lease_seconds)
-    await service.write_lock(session, actor.mine_id)
+    await sqlite_write_lock(session, actor.mine_id)
     for _ in range(MAX_CLAIM_STEPS):  # each step takes or fails one job; the bound only guards against a bug
         now = utcnow()
         job = await service.next_claimable(session=session, mine_id=actor.mine_id, now=now)

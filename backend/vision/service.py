@@ -15,7 +15,6 @@ from backend.database.locks import sqlite_write_lock
 from backend.graphql.cursors import decode_cursor, encode_cursor
 from backend.graphql.errors import NotFoundError, ValidationFailedError
 from backend.hazards.service import MAX_PAGE_SIZE
-from backend.org.models import Mine
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
 from backend.vision.rules import VisionJobState
 
@@ -26,14 +25,6 @@ def is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-write_lock = sqlite_write_lock  # concurrent claims and reports of one mine take turns on SQLite
-
-
-async def lock_mine(session: AsyncSession, mine_id: uuid.UUID) -> Mine | None:
-    """The mine's row, read afresh and locked to the end of the transaction (PostgreSQL: FOR UPDATE; SQLite:
-    the database write lock), so that changes of one mine's settings or camera codes take turns."""
-    await write_lock(session, mine_id)
-    return await session.get(Mine, mine_id, with_for_update=True, populate_existing=True)
 
 
 # --- cameras and zones ----------------------------------------------------------------------
@@ -102,7 +93,7 @@ async def get_job_in_mine_or_raise(*, session: AsyncSession, job_id: uuid.UUID, 
                                    for_update: bool = False) -> VisionJob:
     """The job, locked when for_update (on SQLite: the write lock first); another mine's is missing."""
     if for_update:
-        await write_lock(session, mine_id)
+        await sqlite_write_lock(session, mine_id)
     job = await session.get(VisionJob, job_id, with_for_update=for_update, populate_existing=for_update)
     if job is None or job.mine_id != mine_id:
         raise NotFoundError("no such vision job")
@@ -144,7 +135,7 @@ async def next_claimable(*, session: AsyncSession, mine_id: uuid.UUID, now: date
     """The oldest queued job, or running one whose lease ran out, locked for this transaction.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claimers each lock a different row. SQLite:
-    the caller holds the database write lock (write_lock), so claimers run one at a time.
+    the caller holds the database write lock (sqlite_write_lock), so claimers run one at a time.
     """
     query = (select(VisionJob)
              .where(VisionJob.mine_id == mine_id,
