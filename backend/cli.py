@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import logging
+from importlib.metadata import entry_points
 
 import typer
 
@@ -18,6 +17,8 @@ audit_app = typer.Typer(help="The audit hash chain.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+mine_app = typer.Typer(help="Mines.", no_args_is_help=True)
+app.add_typer(mine_app, name="mine")
 app.add_typer(audit_app, name="audit")
 app.add_typer(schema_app, name="schema")
 alerts_app = typer.Typer(help="Shared alerts.", no_args_is_help=True)
@@ -25,11 +26,32 @@ app.add_typer(alerts_app, name="alerts")
 sensor_data_app = typer.Typer(help="Sensor history kept by the backend (the bridge itself is `minesafe sensors`).",
                               no_args_is_help=True)
 app.add_typer(sensor_data_app, name="sensor-data")
+reports_app = typer.Typer(help="Monthly safety reports and list exports.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 
-WORKER_APPS = {"sensors": "sensors.cli", "vision": "vision.cli"}
-for _name, _module in WORKER_APPS.items():
-    with contextlib.suppress(ImportError):  # that part is not in this checkout yet
-        app.add_typer(importlib.import_module(_module).app, name=_name)
+#: the entry point group through which a worker's member adds its sub-commands (`minesafe sensors …`)
+COMMAND_GROUP = "minesafe.commands"
+
+
+def add_worker_commands(cli: typer.Typer, group: str = COMMAND_GROUP) -> list[str]:
+    """Add the sub-commands the installed workers declare (entry points of `group`); the names added.
+
+    The backend never imports a worker: a member installed next to it (the dev install declares them all)
+    brings its commands; one that cannot load here (its dependencies are not installed) is left out."""
+    added: list[str] = []
+    for entry in sorted(entry_points(group=group), key=lambda e: e.name):
+        if entry.name in added:  # declared twice (the dev install and a member installed next to it)
+            continue
+        try:
+            cli.add_typer(entry.load(), name=entry.name)
+        except ImportError as error:
+            logging.getLogger(__name__).debug("command %s left out: %s", entry.name, error)
+            continue
+        added.append(entry.name)
+    return added
+
+
+add_worker_commands(app)
 
 
 @app.callback()
@@ -39,12 +61,16 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the GraphQL backend."""
-    import uvicorn
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          access_log: bool = typer.Option(True, "--access-log/--no-access-log",
+                                          help="one line per request (scripts/dev turns it off)")) -> None:
+    """Run the GraphQL backend; with --workers N, N processes the kernel balances connections across."""
+    from backend.http import workers as worker_processes
+    from contracts.client import SERVER_KEEP_ALIVE_S
 
-    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
-                ws="websockets-sansio", log_level="info")
+    worker_processes.serve("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
+                           ws="websockets-sansio", log_level="info", access_log=access_log,
+                           timeout_keep_alive=int(SERVER_KEEP_ALIVE_S))
 
 
 @db_app.command("upgrade")
@@ -79,6 +105,22 @@ def user_add(
     asyncio.run(add_user_cli(get_settings(), mine_code=mine, username=username, display_name=display_name,
                              roles=[Role(r) for r in roles], password=password))
     typer.echo(f"added {username}")
+
+
+@mine_app.command("add")
+def mine_add(
+    code: str,
+    name: str = typer.Option(..., "--name", help="the mine's name, e.g. 某某煤矿"),
+    admin: str | None = typer.Option(None, "--admin", help="also create this admin account (password prompted)"),
+    admin_name: str = typer.Option("管理员 Admin", "--admin-name"),
+) -> None:
+    """Create a mine (audited in its own chain), optionally with its first admin."""
+    from backend.commands import add_mine_cli
+
+    password = typer.prompt("admin password", hide_input=True, confirmation_prompt=True) if admin else None
+    asyncio.run(add_mine_cli(get_settings(), code=code, name=name, admin_username=admin, admin_name=admin_name,
+                             admin_password=password))
+    typer.echo(f"added mine {code}" + (f" with admin {admin}" if admin else ""))
 
 
 @audit_app.command("verify")
@@ -135,3 +177,21 @@ def alerts_escalate(now: str | None = typer.Option(None, help="ISO 8601 time wit
     report = asyncio.run(sweep_from_cli(get_settings(), now=at))
     typer.echo(f"escalated {report.escalated}; overdue-hazard alerts raised {report.overdue_raised}, "
                f"resolved {report.overdue_resolved}")
+
+
+@reports_app.command("monthly")
+def reports_monthly(month: str = typer.Option(None, help="YYYY-MM; default: the last finished month"),
+                    mine: str = typer.Option(None, help="a mine code; default: every mine")) -> None:
+    """Generate the monthly safety report (PDF and XLSX) of each mine that does not have it yet."""
+    from backend.reports.tasks import sweep_from_cli
+
+    made = asyncio.run(sweep_from_cli(get_settings(), month=month, mine_code=mine))
+    for report in made:
+        typer.echo(f"{report.label} {report.format.value} {report.key} ({report.size} bytes, "
+                   f"figures {report.figures_digest[:12]})")
+    if not made:
+        typer.echo("nothing to generate: the reports exist")
+
+
+if __name__ == "__main__":  # python -m backend.cli … runs the same commands as `minesafe`
+    app()

@@ -33,6 +33,28 @@ async def add_user_cli(settings: Settings, *, mine_code: str, username: str, dis
         await engine.dispose()
 
 
+async def add_mine_cli(settings: Settings, *, code: str, name: str, admin_username: str | None = None,
+                       admin_name: str = "Admin", admin_password: str | None = None) -> None:
+    """`minesafe mine add`: the mine and, when asked, its first admin, in one transaction."""
+    from backend.errors import ValidationFailed
+    from backend.org import flows as org_flows
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            try:
+                mine = await org_flows.create_mine(session, actor=None, code=code, name=name)
+                if admin_username:
+                    await accounts_flows.add_user(session, actor=None, mine_id=mine.id, username=admin_username,
+                                                  display_name=admin_name, password=admin_password or "",
+                                                  roles=[Role.ADMIN])
+            except ValidationFailed as error:
+                raise SystemExit(error.message) from error
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
 async def verify_all_chains(settings: Settings) -> ChainReport:
     report = ChainReport()
     engine = create_engine(settings.database_url)

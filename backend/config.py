@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,7 +11,21 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.sensors import MAX_AHEAD_SECONDS
+
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+MIN_SECRET_ENTROPY_BITS = 100.0
+
+
+def secret_entropy_bits(secret: str) -> float:
+    """An estimate of a secret's entropy from its own character frequencies (length × Shannon entropy per
+    character): 32 identical characters have 0 bits, `openssl rand -hex 32` about 250."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    return -sum(n * math.log2(n / len(secret)) for n in counts.values())
 
 
 class Settings(BaseSettings):
@@ -45,8 +61,13 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     upload_url_minutes: int = 15
-    login_attempts_before_lock: int = 5
-    login_lock_minutes: int = 5
+    # sign-in throttles: per (username, address) a block after this many failures, doubling each time up to the
+    # max; per address (all usernames) a block for the window after login_address_attempts failures in it
+    login_attempts_before_lock: int = Field(default=5, ge=1)
+    login_lock_minutes: int = Field(default=5, ge=1)
+    login_lock_max_minutes: int = Field(default=60, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_address_attempts: int = Field(default=100, ge=1, description="raise it where many phones share one NAT")
 
     max_photo_bytes: int = 15 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
@@ -59,6 +80,9 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 5000
     graphql_max_body_bytes: int = 4 * 1024 * 1024  # a sensor batch of 10,000 readings is about 1 MB
     graphiql: bool | None = Field(default=None, description="defaults to on in development only")
+    # production closes /metrics unless scrapers send `Authorization: Bearer <metrics_token>`; development and
+    # test leave it open. Introspection and /openapi.json need a signed-in caller / are off in production.
+    metrics_token: str | None = None
 
     # sensors: retention (DOMAIN.md: real-time data ≥ 3 months, statistics ≥ 2 years), batches, series
     sensor_raw_retention_days: int = Field(default=92, ge=1)
@@ -67,7 +91,11 @@ class Settings(BaseSettings):
     sensor_batch_max_readings: int = 10_000
     sensor_batch_max_alarm_changes: int = 2_000
     sensor_max_ahead_seconds: float = Field(
-        default=300.0, ge=0, description="readings and alarm changes further ahead of the server's clock: rejected")
+        default=MAX_AHEAD_SECONDS, ge=0,
+        description="readings and alarm changes further ahead of the server's clock: rejected")
+    # a sensor bridge neither forwarding nor reporting for this long raises an alert (checked every interval; 0: off)
+    sensor_bridge_stall_seconds: float = Field(default=120.0, gt=0)
+    sensor_bridge_check_interval_seconds: float = Field(default=30.0, ge=0)
     sensor_series_raw_limit: int = 50_000
     sensor_series_max_points: int = 5_000
 
@@ -75,11 +103,17 @@ class Settings(BaseSettings):
     # the escalation minutes themselves are per mine (Mine.settings "alert_escalation_minutes", see alerts/rules.py)
     alerts_sweep_interval_seconds: float = Field(default=30.0, ge=0)
 
+    # reports: how often the sweep looks for a finished month without its scheduled report (0: off)
+    reports_sweep_interval_seconds: float = Field(default=3600.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        if self.environment != "development" and self.secret_key == DEV_SECRET:  # public: anyone could sign tokens
+            raise ValueError("MINESAFE_SECRET_KEY must be set outside development (the development one is public)")
         if self.environment == "production":
-            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
-                raise ValueError("MINESAFE_SECRET_KEY must be set to 32+ random characters outside development")
+            if len(self.secret_key) < 32 or secret_entropy_bits(self.secret_key) < MIN_SECRET_ENTROPY_BITS:
+                raise ValueError("MINESAFE_SECRET_KEY must be 32+ random characters (e.g. `openssl rand -hex 32`); "
+                                 "this one is too short or too repetitive")
             if self.store == "s3" and self.s3_secret_key == "minesafe-secret":
                 raise ValueError("MINESAFE_S3_SECRET_KEY must be set outside development")
         return self

@@ -3,28 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import pydantic_core
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend.alerts.tasks import sweep_loop
 from backend.config import Settings, get_settings
+from backend.graphiql import ASSETS_DIR as GRAPHIQL_ASSETS
+from backend.graphiql import URL_PREFIX as GRAPHIQL_URL_PREFIX
+from backend.graphiql import LocalGraphiQLRouter
 from backend.graphql.context import get_context
 from backend.graphql.schema import build_schema
+from backend.http import unavailable
 from backend.http.body_limit import GraphQLBodyLimit
-from backend.metrics import record_request
+from backend.http.security_headers import SecurityHeaders
+from backend.metrics import RequestMetrics
+from backend.permits.interlock import presence_loop as permits_presence_loop
+from backend.permits.interlock import sweep_loop as permits_sweep_loop
 from backend.platform import Platform
-from backend.sensors.tasks import retention_loop
+from backend.positioning.tasks import sweep_loop as positioning_sweep_loop
+from backend.reports.tasks import sweep_loop as reports_sweep_loop
+from backend.sensors.tasks import bridge_watch_loop, retention_loop
 from backend.storage.routes import router as storage_router
 
 logger = logging.getLogger(__name__)
+
+
+class MinesafeGraphQLRouter(LocalGraphiQLRouter):
+    """The GraphQL route; answers are encoded by pydantic-core's JSON encoder (Rust, ~5× json.dumps on a page of
+    hazards; the same JSON, non-ASCII text as UTF-8 instead of \\u escapes)."""
+
+    def encode_json(self, data: object) -> bytes:
+        return pydantic_core.to_json(data)
+
+
+def _bearer_matches(request: Request, token: str | None) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (never, when no token is configured)."""
+    if not token:
+        return False
+    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
@@ -40,8 +67,14 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             await ensure()
         logger.info("minesafe backend up (%s, store=%s, bus=%s)", settings.environment, settings.store,
                     settings.event_bus)
+        app.state.platform.publisher.start()  # also delivers what an earlier run left in the outbox
         background = [asyncio.create_task(retention_loop(app.state.platform), name="sensor-retention"),
-                      asyncio.create_task(sweep_loop(app.state.platform), name="alerts-sweep")]
+                      asyncio.create_task(sweep_loop(app.state.platform), name="alerts-sweep"),
+                      asyncio.create_task(bridge_watch_loop(app.state.platform), name="sensor-bridge-watch"),
+                      asyncio.create_task(reports_sweep_loop(app.state.platform), name="reports-sweep"),
+                      asyncio.create_task(permits_sweep_loop(app.state.platform), name="permits-sweep"),
+                      asyncio.create_task(permits_presence_loop(app.state.platform), name="permits-presence"),
+                      asyncio.create_task(positioning_sweep_loop(app.state.platform), name="positioning-sweep")]
         yield
         for task in background:
             task.cancel()
@@ -49,16 +82,23 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         if owned:
             await app.state.platform.close()
 
-    app = FastAPI(title="minesafe", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.middleware("http")(record_request)
+    production = settings.environment == "production"
+    app = FastAPI(title="minesafe", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None if production else "/openapi.json")
+    app.add_middleware(RequestMetrics)
+    unavailable.install(app)
     app.add_middleware(GraphQLBodyLimit, max_bytes=settings.graphql_max_body_bytes)
-    graphql = GraphQLRouter(
+    app.add_middleware(SecurityHeaders, production=production)
+    graphql = MinesafeGraphQLRouter(
         build_schema(settings),
+        path="/graphql",  # on the route itself (not an include prefix), so /metrics labels it /graphql
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.include_router(graphql)
+    if settings.graphiql_enabled:  # its JS and CSS from here, not from a CDN (backend/graphiql)
+        app.mount(GRAPHIQL_URL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql-static")
     app.include_router(storage_router)
 
     @app.get("/healthz")
@@ -73,10 +113,17 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         except Exception as error:
             logger.warning("not ready: %s", error)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        publisher = app.state.platform.publisher
+        if not await publisher.ping():  # writes still succeed; live events wait in the outbox until it is back
+            logger.warning("not ready: event bus %s", publisher.last_error)
+            return JSONResponse({"status": "unavailable", "database": "up", "bus": "down",
+                                 "outbox": await publisher.backlog()}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    @app.get("/metrics")
-    async def metrics() -> PlainTextResponse:
+    @app.get("/metrics", response_model=None)
+    async def metrics(request: Request) -> PlainTextResponse | JSONResponse:
+        if production and not _bearer_matches(request, settings.metrics_token):  # closed unless token-gated
+            return JSONResponse({"error": "not found"}, status_code=404)
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app

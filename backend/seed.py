@@ -22,20 +22,24 @@ from backend.accounts.service import principal_for
 from backend.config import Settings
 from backend.database.base import utcnow
 from backend.hazards import flows as hazard_flows
-from backend.hazards.rules import HazardGrade, HazardLevel
 from backend.org import service as org_service
 from backend.org.models import AreaKind
 from backend.platform import Platform
 from backend.storage import service as storage_service
 from backend.storage.models import UploadKind
+from contracts.hazards import HazardGrade, HazardLevel
 
 logger = logging.getLogger(__name__)
 DEMO_MINE_CODE = "DEMO"
 DEMO_PASSWORD = "minesafe-demo"
 DEVICES_FILE = Path("var/demo-devices.json")
 # Other domains add "module:function" here; each gets (session, platform, demo) and may add demo data.
-DEMO_EXTENSIONS: list[str] = ["backend.training.demo:seed_training", "backend.sensors.demo:seed_sensors",
-                              "backend.alerts.demo:seed_alerts", "backend.vision.demo:seed_vision"]
+DEMO_EXTENSIONS: list[str] = ["backend.training.mentoring.demo:seed_training", "backend.sensors.demo:seed_sensors",
+                              "backend.alerts.demo:seed_alerts", "backend.vision.demo:seed_vision",
+                              "backend.org.demo:seed_org", "backend.hazards.demo:seed_categories",
+                              "backend.positioning.demo:seed_positioning", "backend.kpi.demo:seed_kpi",
+                              "backend.risks.demo:seed_risks", "backend.permits.demo:seed_permits",
+                              "backend.drills.demo:seed_drills"]
 
 AREAS = [
     ("15201 综采工作面 Longwall face", AreaKind.WORKING_FACE),

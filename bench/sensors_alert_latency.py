@@ -42,6 +42,8 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch_postgres import scratch_postgres  # noqa: E402  (this folder is on the path)
+
 from backend.accounts import service as accounts_service  # noqa: E402
 from backend.accounts.models import DeviceKind, User  # noqa: E402
 from backend.accounts.roles import Role  # noqa: E402
@@ -54,16 +56,11 @@ from backend.platform import Platform  # noqa: E402
 from backend.sensors import flows as sensor_flows  # noqa: E402
 from backend.sensors.models import PowerZone, Sensor, SensorReading  # noqa: E402
 from backend.sensors.rules import LocationType, SensorKind  # noqa: E402
+from contracts.topics import batch_topic, reading_topic  # noqa: E402
 from sensors.api import BackendClient  # noqa: E402
 from sensors.bridge import BridgeOptions, SensorBridge  # noqa: E402
 from sensors.buffer import BridgeStore  # noqa: E402
-from sensors.messages import (  # noqa: E402
-    BatchReading,
-    SensorReadingMessage,
-    SubstationBatchMessage,
-    batch_topic,
-    reading_topic,
-)
+from sensors.messages import BatchReading, SensorReadingMessage, SubstationBatchMessage  # noqa: E402
 from tests.ws_client import subscribe  # noqa: E402
 
 N_SENSORS, STATIONS, PERIOD_S = 3000, 30, 2.0
@@ -75,16 +72,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def fresh_postgres() -> str:
-    import asyncpg
-
-    name = f"minesafe_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 async def set_up(settings: Settings) -> dict[str, str]:
@@ -164,14 +151,20 @@ def mqtt_client() -> mqtt.Client:
     return client
 
 
-async def run(args: argparse.Namespace) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="minesafe-bench-sensors-"))
-    url = await fresh_postgres() if args.postgres else f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+async def live_backend(*, postgres: bool, tmp: Path, port: int) -> tuple[Settings, dict[str, str],
+                                                                        subprocess.Popen[bytes]]:
+    """A fresh database (in tmp, or PostgreSQL) with the benchmark's mine, served on port by its own process."""
+    url = await scratch_postgres() if postgres else f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     settings = Settings(database_url=url, store_folder=tmp / "objects")
     await asyncio.to_thread(upgrade, url)
     ids = await set_up(settings)
+    return settings, ids, start_backend(settings, port, tmp / "backend.log")
+
+
+async def run(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="minesafe-bench-sensors-"))
     port = 18000 + os.getpid() % 1000
-    backend = start_backend(settings, port, tmp / "backend.log")
+    settings, ids, backend = await live_backend(postgres=args.postgres, tmp=tmp, port=port)
     base = f"http://127.0.0.1:{port}"
     client = BackendClient(base, ids["bridge_token"])
     config = client.fetch_config()

@@ -23,20 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as mqtt
 
+from contracts.sensors import PHYSICAL_RANGE, LocationType, SensorKind
+from contracts.topics import batch_topic, reading_topic
 from sensors.api import BridgeConfig
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.buffer import BridgeStore
-from sensors.defaults import PHYSICAL_RANGE, default_thresholds
-from sensors.messages import (
-    BatchReading,
-    LocationType,
-    SensorKind,
-    SensorReadingMessage,
-    SubstationBatchMessage,
-    batch_topic,
-    reading_topic,
-)
-from sensors.rules import SensorConfig
+from sensors.messages import BatchReading, SensorReadingMessage, SubstationBatchMessage
+from sensors.rules import SensorConfig, default_thresholds
 
 MINE = f"bench{uuid.uuid4().hex[:6]}"
 
@@ -133,7 +126,8 @@ def main() -> None:
         cycle = 0
         while not stop.is_set():
             tick = time.perf_counter()
-            ts = datetime.now(UTC) + timedelta(hours=1, seconds=cycle * 2)
+            # dated by the bench's clock, after part 1's readings (the bridge rejects readings dated over 300 s ahead)
+            ts = datetime.now(UTC) + timedelta(seconds=30)
             for station in range(30):
                 readings = [BatchReading(sensor_id=f"S{station * 100 + i:05d}", value=0.35, ts=ts) for i in range(100)]
                 body = SubstationBatchMessage(readings=readings).model_dump_json()
@@ -143,9 +137,8 @@ def main() -> None:
 
     load = threading.Thread(target=background, daemon=True)
     load.start()
-    base_ts = datetime.now(UTC) + timedelta(hours=2)
     for i in range(args.cycles * 4):
-        ts = base_ts + timedelta(seconds=i)
+        ts = datetime.now(UTC)
         value = 1.6 if i % 2 == 0 else 0.4
         sent[ts] = time.perf_counter()
         pub.publish(reading_topic(MINE, "TRIP"), SensorReadingMessage(value=value, ts=ts).model_dump_json(), qos=1)

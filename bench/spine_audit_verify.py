@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch_postgres import scratch_postgres  # noqa: E402  (this folder is on the path)
+
 from backend.audit import service  # noqa: E402
 from backend.audit.chain import GENESIS_HASH, ChainLink, verify_links  # noqa: E402
 from backend.audit.models import AuditChainHead, AuditEntry  # noqa: E402
@@ -95,16 +97,6 @@ async def verify_with_orm_objects(session_factory, mine_id: uuid.UUID) -> int:  
     return verdict.checked
 
 
-async def fresh_postgres() -> str:
-    import asyncpg
-
-    name = f"minesafe_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 async def main() -> None:
@@ -116,7 +108,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or (await fresh_postgres() if args.postgres else f"sqlite+aiosqlite:///{tmp}/audit.db")
+        url = args.database_url or (await scratch_postgres() if args.postgres else f"sqlite+aiosqlite:///{tmp}/audit.db")
         await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
         session_factory = create_session_factory(engine)

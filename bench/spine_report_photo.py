@@ -6,8 +6,9 @@ Each round is what a phone does against a live uvicorn server (its own thread, l
 SQLite database, the folder store): `requestUpload`, PUT the JPEG to the URL it got, `reportHazard`
 naming the key (the backend reads the object back, verifies it with Pillow, applies the orientation,
 re-encodes it without metadata, makes the thumbnail, stores both and commits the hazard with its audit
-entry). The baseline, in the same run on the same bytes: bare Pillow decoding the JPEG fully and
-making a 320 px thumbnail. Also shown: `process_photo` alone (the backend's pure photo step).
+entry). The baseline, in the same run on the same bytes: the same photo work written plainly with
+Pillow (`plain_pillow`: verify, decode, orientation, 2560 px re-encode, 320 px thumbnail). Also shown:
+`process_photo` alone (the backend's pure photo step).
 Figures are medians over the rounds.
 """
 
@@ -29,7 +30,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from PIL import Image
+from PIL import Image, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,11 +62,19 @@ def camera_jpeg(width: int = 4000, height: int = 3000) -> bytes:
     return out.getvalue()
 
 
-def bare_pillow(data: bytes) -> None:
-    """The baseline: decode the whole JPEG and make a 320 px thumbnail."""
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    image.thumbnail((320, 320))
+def plain_pillow(data: bytes, *, max_side: int = 2560, thumbnail_side: int = 320) -> tuple[bytes, bytes]:
+    """The baseline: the photo step's work written plainly with Pillow's defaults — verify, decode, apply the
+    EXIF orientation, shrink to 2560 px (Image.thumbnail: bicubic), re-encode at quality 85 without metadata,
+    and a 320 px thumbnail of the decoded photo at quality 80."""
+    Image.open(io.BytesIO(data)).verify()
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    thumb = image.copy()
+    image.thumbnail((max_side, max_side))
+    photo, small = io.BytesIO(), io.BytesIO()
+    image.save(photo, "JPEG", quality=85)
+    thumb.thumbnail((thumbnail_side, thumbnail_side))
+    thumb.save(small, "JPEG", quality=80)
+    return photo.getvalue(), small.getvalue()
 
 
 async def seed(database_url: str) -> tuple[User, uuid.UUID]:
@@ -140,7 +149,7 @@ async def main() -> None:
                 for _ in range(args.rounds):
                     rounds.append(await report_once(http, token, area_id, data))
                     started = time.perf_counter()
-                    bare_pillow(data)
+                    plain_pillow(data)
                     bare.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     process_photo(data, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels,
@@ -159,8 +168,9 @@ async def main() -> None:
         print(f"  {step:<14} {median([r[step] for r in rounds]):7.1f} ms")
     print(f"end to end       {total:7.1f} ms")
     print(f"process_photo    {median(pure):7.1f} ms  (the backend's photo step alone, same bytes)")
-    print(f"bare Pillow      {baseline:7.1f} ms  (full decode + 320 px thumbnail; baseline)")
-    print(f"ratio            {total / baseline:7.2f}x the baseline")
+    print(f"plain Pillow     {baseline:7.1f} ms  (verify, decode, orient, 2560 px JPEG, thumbnail; baseline)")
+    print(f"ratio            reportHazard {median([r['reportHazard'] for r in rounds]) / baseline:.2f}x, "
+          f"end to end {total / baseline:.2f}x, process_photo {median(pure) / baseline:.2f}x the baseline")
 
 
 if __name__ == "__main__":

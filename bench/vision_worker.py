@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scratch_postgres import scratch_postgres
 from vision_pipeline import build_video
 
 from vision.offline import prepare_offline
@@ -39,15 +40,7 @@ async def _database(postgres: bool, root: Path) -> str:
     from backend.database.migrate import upgrade
 
     if postgres:
-        import asyncpg
-
-        name = f"minesafe_bench_{uuid.uuid4().hex[:8]}"
-        connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        url = await scratch_postgres()
     else:
         url = f"sqlite+aiosqlite:///{root / 'bench.db'}"
     await asyncio.to_thread(upgrade, url)
@@ -135,10 +128,11 @@ def main() -> None:
     prepare_offline(root / "models" / "ultralytics")
 
     from backend.config import Settings
+    from contracts.vision import ZoneRule
     from tests.conftest import free_port
     from vision.api import VisionClient
     from vision.config import VisionSettings
-    from vision.messages import RuleKind, ZoneSpec
+    from vision.messages import ZoneSpec
     from vision.pipeline import Analyzer
     from vision.worker import VisionWorker
 
@@ -162,9 +156,9 @@ def main() -> None:
                                      threads=args.threads, api_url=url + "/graphql", device_token=ids["worker"],
                                      progress_every_seconds=5.0)
     analyzer = Analyzer(vision_settings)
-    zones = [ZoneSpec(id="belt", name="no_entry", kind=RuleKind.NO_ENTRY,
+    zones = [ZoneSpec(id="belt", name="no_entry", kind=ZoneRule.NO_ENTRY,
                       polygon=[(0.6, 0.3), (1, 0.3), (1, 1), (0.6, 1)]),
-             ZoneSpec(id="road", name="no_lying", kind=RuleKind.NO_LYING, polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])]
+             ZoneSpec(id="road", name="no_lying", kind=ZoneRule.NO_LYING, polygon=[(0, 0), (1, 0), (1, 1), (0, 1)])]
     info = analyzer.open(video_path)
     analyzer.analyze(info, zones)  # warm-up
 

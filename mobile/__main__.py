@@ -10,6 +10,9 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 
 def main() -> None:
+    from mobile import kivy_setup
+
+    kivy_setup.configure()       # before kivy.app: no CRITICAL lines or tracebacks for unused providers
     size = os.environ.get("MINESAFE_WINDOW")
     if size:
         from kivy.config import Config

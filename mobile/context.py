@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from mobile.outbox.worker import OutboxWorker
 from mobile.runner import Runner
 from mobile.settings import AppSettings
 from mobile.storage import LocalStore
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,12 +41,21 @@ class AppContext:
     cache_dir: Path | None = None            # downloaded alert snapshots
     back: Callable[..., None] | None = None  # back a screen; keyword params are added to that screen's params
     extras: dict[str, Any] = field(default_factory=dict)
+    connectivity: Any = None                 # mobile.connectivity.Connectivity: is the server reachable now
+    alarms: Any = None                       # mobile.alarms.watch.AlarmWatch: rings for alerts that call me
+    background: Callable[[bool], None] | None = None   # Android: start (True) / stop the alarm service
 
     def signed_in_changed(self) -> None:
         """Start or stop the background parts after a sign-in, sign-out or server change."""
         user = self.sessions.user
         if self.worker is not None:
             self.worker.wake()
+        if self.alarms is not None and user is None:
+            self.alarms.clear()
+        if self.background is not None:
+            self.background(user is not None)
+        if user is not None:
+            self.refresh_reference_data()
         if self.live is not None:
             if user is None:
                 self.live.stop()
@@ -54,3 +66,11 @@ class AppContext:
                 self.alert_live.stop()
             else:
                 self.alert_live.start(areaId=None)
+
+    def refresh_reference_data(self) -> None:
+        """Cache the mine's areas and people (and so my own area) for the forms that must work offline."""
+        from mobile.ui.areas import refresh_reference_data
+
+        self.runner.submit(lambda: refresh_reference_data(self.api, self.store),
+                           lambda counted: logger.info("cached %s areas and %s people", *counted),
+                           lambda error: logger.info("reference data not refreshed: %s", error))

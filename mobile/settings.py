@@ -35,10 +35,6 @@ def normalize_server_url(text: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def graphql_http_url(base: str) -> str:
-    return base.rstrip("/") + "/graphql"
-
-
 def graphql_ws_url(base: str) -> str:
     parts = urlsplit(base)
     scheme = "wss" if parts.scheme == "https" else "ws"

@@ -19,15 +19,20 @@ minesafe_log() { printf '[minesafe] %s\n' "$*" >&2; }
 # =============================================================================================
 # DEBIAN PACKAGES THE APP AND ITS TESTS NEED (Debian 12 names), installed when missing and root.
 # Each part's engineer reports theirs; keep the list exact.
-#   fonts-wqy-microhei        Chinese glyphs for the Kivy app (mobile/fonts.py)
+#   fonts-wqy-microhei        Chinese glyphs for the Kivy app (mobile/fonts.py) and the monthly PDF report
 #   libegl1 libgl1-mesa-dri   SDL's offscreen video driver (the headless app tests)
 #   libgl1 libglib2.0-0       OpenCV's cv2 (ultralytics pulls opencv-python next to the headless build)
+#   poppler-utils             pdftoppm: the report tests render the monthly PDF to PNG
+#   libmtdev1 xclip           Kivy's mtdev input and X cut buffer (the app starts without error lines)
 MINESAFE_APT_PACKAGES=(
     fonts-wqy-microhei
     libegl1
     libgl1-mesa-dri
     libgl1
     libglib2.0-0
+    poppler-utils
+    libmtdev1
+    xclip
 )
 # =============================================================================================
 

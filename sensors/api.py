@@ -1,13 +1,14 @@
-"""The bridge's GraphQL client: fetch its config, forward batches. Never imports backend code."""
+"""The bridge's GraphQL calls (contracts.client): fetch its config, forward batches. Never imports backend code."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-import httpx
 from pydantic import BaseModel, Field
 
+from contracts.client import GraphQLClient, union_result
+from contracts.errors import ErrorCode
 from sensors.rules import AlarmChange, SensorConfig
 
 logger = logging.getLogger(__name__)
@@ -34,11 +35,31 @@ mutation IngestSensorBatch($input: SensorBatchInput!) {
 """
 
 
+SIGHTING_MUTATION = """
+mutation IngestSightingBatch($input: SightingBatchInput!) {
+  ingestSightingBatch(input: $input) {
+    __typename
+    ... on SightingBatchAccepted { batchId bridgeSeq duplicate stored rejected flagged moves }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}
+"""
+
+
+class ForwardSighting(BaseModel):
+    tag: str
+    reader: str
+    ts: datetime
+    drill_id: str | None = None  # a drill's simulated sighting: the drill's positioning, never the real one
+
+
 class ForwardReading(BaseModel):
     sensor_id: str
     value: float
     ts: datetime
     fault: bool = False
+    drill_id: str | None = None  # a drill's simulated reading: never stored as the sensor's history
 
 
 class ForwardBatch(BaseModel):
@@ -48,6 +69,13 @@ class ForwardBatch(BaseModel):
     bridge_seq: int
     readings: list[ForwardReading] = Field(default_factory=list)
     alarm_changes: list[AlarmChange] = Field(default_factory=list)
+    sightings: list[ForwardSighting] = Field(default_factory=list)
+    """Tag sightings (personnel positioning): sent with ``ingestSightingBatch`` under the same batch id."""
+
+    def sightings_input(self) -> dict[str, object]:
+        return {"batchId": self.batch_id, "bridgeSeq": self.bridge_seq,
+                "sightings": [{"tagCode": s.tag, "readerCode": s.reader, "ts": s.ts.isoformat()}
+                              | ({"drillId": s.drill_id} if s.drill_id else {}) for s in self.sightings]}
 
     def to_graphql_input(self) -> dict[str, object]:
         return {
@@ -55,6 +83,7 @@ class ForwardBatch(BaseModel):
             "bridgeSeq": self.bridge_seq,
             "readings": [
                 {"sensorCode": r.sensor_id, "value": r.value, "ts": r.ts.isoformat(), "fault": r.fault}
+                | ({"drillId": r.drill_id} if r.drill_id else {})
                 for r in self.readings
             ],
             "alarmChanges": [
@@ -67,8 +96,47 @@ class ForwardBatch(BaseModel):
                     "ts": c.ts.isoformat(),
                     "detail": c.detail,
                 }
+                | ({"drillId": c.drill_id} if c.drill_id else {})
                 for c in self.alarm_changes
             ],
+        }
+
+
+HEALTH_MUTATION = """
+mutation ReportSensorBridgeHealth($input: SensorBridgeHealthInput!) {
+  reportSensorBridgeHealth(input: $input) {
+    __typename
+    ... on SensorBridge { deviceId status }
+    ... on NotAllowed { message }
+    ... on ValidationFailed { message field }
+  }
+}
+"""
+
+
+class BridgeHealth(BaseModel):
+    """What the bridge reports of itself with each heartbeat (counters since it started)."""
+
+    client_id: str
+    started_at: datetime
+    mqtt_connected: bool
+    readings_in: int = Field(ge=0)
+    malformed: int = Field(ge=0, description="MQTT messages that could not be decoded")
+    readings_rejected: int = Field(ge=0, description="readings refused at the edge (dated too far ahead)")
+    outbox_batches: int = Field(ge=0, description="batches waiting for the backend")
+    dead_letters: int = Field(ge=0, description="batches the backend refused for good, kept on disk")
+    last_forward_at: datetime | None = Field(description="when the backend last accepted a batch")
+    forward_failures: int = Field(ge=0)
+    config_sensors: int = Field(ge=0)
+
+    def to_graphql_input(self) -> dict[str, object]:
+        return {
+            "clientId": self.client_id, "startedAt": self.started_at.isoformat(),
+            "mqttConnected": self.mqtt_connected, "readingsIn": self.readings_in, "malformed": self.malformed,
+            "readingsRejected": self.readings_rejected, "outboxBatches": self.outbox_batches,
+            "deadLetters": self.dead_letters,
+            "lastForwardAt": self.last_forward_at.isoformat() if self.last_forward_at else None,
+            "forwardFailures": self.forward_failures, "configSensors": self.config_sensors,
         }
 
 
@@ -77,65 +145,40 @@ class BridgeConfig(BaseModel):
     sensors: list[SensorConfig]
 
 
-class TransientError(Exception):
-    """The backend could not be reached or answered 5xx; try again later."""
-
-
-class RejectedError(Exception):
-    """The backend refused the request for good (validation)."""
-
-
-class AuthError(Exception):
-    """The token was refused; retrying will not help until someone fixes the token."""
+# refused for the device, not for the batch: a token of another kind or mine keeps the outbox until someone fixes
+# the token, as an Unauthenticated one does (the forwarder retries both); every other refusal is final for the
+# batch (dead letters)
+KEEPS_BATCH: frozenset[ErrorCode] = frozenset({ErrorCode.FORBIDDEN})
 
 
 class BackendClient:
-    """Synchronous GraphQL-over-HTTP client with the bridge's device token."""
+    """The bridge's calls over the contract's GraphQL client (its device token); errors are contracts.client's."""
 
     def __init__(self, url: str, token: str | None, *, timeout: float = 10.0) -> None:
-        self.endpoint = url.rstrip("/") + "/graphql"
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(headers=headers, timeout=timeout)
+        self._graphql = GraphQLClient(url, token=token, timeout=timeout)
 
     def close(self) -> None:
-        self._http.close()
-
-    def _post(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
-        try:
-            response = self._http.post(self.endpoint, json={"query": query, "variables": variables or {}})
-        except httpx.HTTPError as error:
-            raise TransientError(f"{type(error).__name__}: {error}") from error
-        if response.status_code >= 500:
-            raise TransientError(f"backend answered {response.status_code}")
-        if response.status_code in (401, 403):
-            raise AuthError(f"backend answered {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError as error:
-            raise TransientError(f"backend answered non-JSON ({response.status_code})") from error
-        errors = body.get("errors")
-        if errors:
-            codes = {(e.get("extensions") or {}).get("code") for e in errors}
-            if "UNAUTHENTICATED" in codes:
-                raise AuthError(errors[0].get("message", "unauthenticated"))
-            if body.get("data") is None and response.status_code >= 400:
-                raise RejectedError(errors[0].get("message", "rejected"))
-            raise TransientError(errors[0].get("message", "error"))
-        return body["data"]
+        """Close the calling thread's kept-alive connections."""
+        self._graphql.close()
 
     def fetch_config(self) -> BridgeConfig:
-        result = self._post(CONFIG_QUERY)["sensorBridgeConfig"]
-        if result["__typename"] != "SensorBridgeConfig":
-            raise AuthError(result.get("message", result["__typename"]))
+        result = union_result(self._graphql.execute(CONFIG_QUERY), "sensorBridgeConfig", "SensorBridgeConfig")
         return BridgeConfig(mine_code=result["mineCode"], sensors=result["sensors"])
 
+    def report_health(self, health: BridgeHealth) -> str:
+        """Send a heartbeat; returns the status the backend judges (OK, NOT_FORWARDING, SILENT)."""
+        data = self._graphql.execute(HEALTH_MUTATION, {"input": health.to_graphql_input()})
+        return str(union_result(data, "reportSensorBridgeHealth", "SensorBridge")["status"])
+
     def ingest(self, batch_json: str) -> dict[str, object]:
-        """Send one stored batch; returns the ``SensorBatchAccepted`` fields."""
+        """Send one stored batch; returns the ``SensorBatchAccepted`` fields (with ``sightings``: the
+        ``SightingBatchAccepted`` ones). The readings part always goes (it carries the bridge sequence the backend
+        tracks); the sightings part follows under the same batch id. Both are idempotent, so a retry after a
+        failure between them stores nothing twice."""
         batch = ForwardBatch.model_validate_json(batch_json)
-        result = self._post(INGEST_MUTATION, {"input": batch.to_graphql_input()})["ingestSensorBatch"]
-        typename = result["__typename"]
-        if typename == "SensorBatchAccepted":
-            return result
-        if typename == "NotAllowed":
-            raise AuthError(result["message"])
-        raise RejectedError(f"{typename}: {result.get('message')}")
+        data = self._graphql.execute(INGEST_MUTATION, {"input": batch.to_graphql_input()})
+        result = union_result(data, "ingestSensorBatch", "SensorBatchAccepted")
+        if batch.sightings:
+            data = self._graphql.execute(SIGHTING_MUTATION, {"input": batch.sightings_input()})
+            result = {**result, "sightings": union_result(data, "ingestSightingBatch", "SightingBatchAccepted")}
+        return result

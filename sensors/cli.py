@@ -3,63 +3,59 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="Sensor bridge (MQTT → edge rules → backend) and the demo simulator.", no_args_is_help=True)
 logger = logging.getLogger(__name__)
-TOKEN_FILE = Path("var/sensor-bridge.token")
 
 
-def _broker_address(embedded_port: int) -> tuple[str, int, bool]:
-    """MINESAFE_MQTT_URL, or the embedded broker when it is unset or "embedded"."""
-    from sensors.bridge import parse_mqtt_url
+def _settings():  # type: ignore[no-untyped-def]
+    """The bridge's settings, or a clear exit on an unknown or invalid MINESAFE_SENSORS_* variable."""
+    from pydantic import ValidationError
 
-    url = os.environ.get("MINESAFE_MQTT_URL", "embedded")
-    if url == "embedded":
-        return "127.0.0.1", embedded_port, True
-    host, port = parse_mqtt_url(url)
-    return host, port, False
+    from sensors.config import BridgeSettings
+
+    try:
+        return BridgeSettings()
+    except ValidationError as error:
+        messages = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        typer.echo(f"sensor bridge settings refused: {messages}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
-def bridge(
-    backend_url: str = typer.Option("http://127.0.0.1:8000", envvar="MINESAFE_BACKEND_URL"),
-    token: str | None = typer.Option(None, envvar="MINESAFE_DEVICE_TOKEN", help=f"defaults to {TOKEN_FILE}"),
-    buffer: Path = typer.Option(Path("var/sensor-bridge.sqlite"), envvar="MINESAFE_BRIDGE_BUFFER"),
-    client_id: str = typer.Option("minesafe-sensor-bridge", envvar="MINESAFE_BRIDGE_CLIENT_ID"),
-    embedded_port: int = typer.Option(11883, envvar="MINESAFE_MQTT_EMBEDDED_PORT"),
-) -> None:
-    """Run the bridge (starts the embedded broker unless MINESAFE_MQTT_URL names one)."""
-    from sensors.api import BackendClient, BridgeConfig
-    from sensors.bridge import BridgeOptions, SensorBridge
+def bridge() -> None:
+    """Run the bridge; settings from MINESAFE_SENSORS_* (sensors/config.py). With no MINESAFE_SENSORS_MQTT_HOST
+    (development only) it starts the embedded broker."""
+    from sensors.api import BackendClient
+    from sensors.bridge import BridgeOptions, SensorBridge, initial_config
     from sensors.broker import EmbeddedBroker
     from sensors.buffer import BridgeStore
-    from sensors.demo import demo_config
+    from sensors.metrics import serve_metrics
 
+    settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per forwarded batch
-    if token is None and TOKEN_FILE.exists():
-        token = TOKEN_FILE.read_text().strip()
-    host, port, embedded = _broker_address(embedded_port)
     broker = None
-    if embedded:
-        broker = EmbeddedBroker(port)
+    if settings.embedded_broker:
+        broker = EmbeddedBroker(settings.mqtt_embedded_port)
         broker.start()
-    store = BridgeStore(buffer)
-    client = BackendClient(backend_url, token)
+        host, port = "127.0.0.1", settings.mqtt_embedded_port
+    else:
+        host, port = settings.mqtt_host, settings.mqtt_port
+    store = BridgeStore(settings.buffer_path)
+    client = BackendClient(settings.backend_base_url, settings.token(), timeout=settings.http_timeout_seconds)
     try:
-        config = client.fetch_config()
-    except Exception as error:
-        cached = store.get_meta("config")
-        config = BridgeConfig.model_validate_json(cached) if cached else demo_config()
-        logger.warning("could not fetch config from %s (%s); using the %s config", backend_url, error,
-                       "cached" if cached else "built-in demo")
-    options = BridgeOptions(mqtt_host=host, mqtt_port=port, client_id=client_id)
-    try:
-        SensorBridge(config=config, store=store, backend=client, options=options).run_forever()
+        config = initial_config(client, store, retry_max_s=settings.config_retry_max_seconds)
+        if config is None:
+            return
+        options = BridgeOptions.from_settings(settings, mqtt_host=host, mqtt_port=port)
+        sensor_bridge = SensorBridge(config=config, store=store, backend=client, options=options)
+        if settings.metrics_port:
+            serve_metrics(sensor_bridge, host=settings.metrics_host, port=settings.metrics_port)
+        sensor_bridge.run_forever()
+    except KeyboardInterrupt:
+        logger.info("stopped while waiting for the sensor config")
     finally:
         if broker is not None:
             broker.stop()
@@ -69,12 +65,13 @@ def bridge(
 def simulate(
     duration: float | None = typer.Option(None, help="seconds; default runs until Ctrl-C"),
     mine: str = typer.Option("demo"),
-    embedded_port: int = typer.Option(11883, envvar="MINESAFE_MQTT_EMBEDDED_PORT"),
 ) -> None:
-    """Publish the demo mine's simulated readings (on the embedded broker by default)."""
+    """Publish the demo mine's simulated readings (on the bridge's broker: the embedded one by default)."""
     from sensors.simulator import run_simulator
 
+    settings = _settings()
     logging.basicConfig(level=logging.INFO)
-    host, port, _ = _broker_address(embedded_port)
+    host = settings.mqtt_host or "127.0.0.1"
+    port = settings.mqtt_port if settings.mqtt_host else settings.mqtt_embedded_port
     count = run_simulator(host, port, mine=mine, duration_s=duration)
     typer.echo(f"published {count} readings")

@@ -1,6 +1,4 @@
-"""Typed MQTT payloads and topics of the sensor bridge.
-
-Topics (``{mine}`` is the mine code, e.g. ``demo``; every message is JSON, QoS 1):
+"""Typed MQTT payloads of the sensor bridge, by topic (the grammar is built and parsed in ``contracts.topics``):
 
 ``minesafe/{mine}/sensors/{sensor_id}/reading``
     one reading of one sensor: :class:`SensorReadingMessage`.
@@ -12,65 +10,31 @@ Topics (``{mine}`` is the mine code, e.g. ``demo``; every message is JSON, QoS 1
     learns it at once.
 ``minesafe/{mine}/bridge/status``
     the bridge's own online/offline state (retained, last will): :class:`BridgeStatus`.
+``minesafe/{mine}/position/{reader}/sighting``
+    a card reader's / UWB anchor's poll: the tags it sees, :class:`ReaderSightingMessage` (personnel positioning).
+``minesafe/{mine}/drills/{drill}/batch``
+    a drill's simulated readings (a :class:`SubstationBatchMessage`), published by the drill runner. Judged by the
+    same edge rules on the drill's own sensor states; what they decide goes only to
+``minesafe/{mine}/drills/{drill}/sighting``
+    a drill's simulated tag sightings (a :class:`DrillSightingMessage`: one reader's poll, the reader named in the
+    message), published by the drill runner. Judged per tag as real sightings are, on the drill's own tags; they
+    go to the backend marked with the drill (its positioning, never the real one).
+``minesafe/{mine}/drills/{drill}/control/{power_zone}``
+    a drill's power-cut / restore command (not retained). No equipment subscribes to it: ``control/#`` of the real
+    zones never matches a drill topic, so a drill never cuts real power.
 """
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-TOPIC_PREFIX = "minesafe"
+from contracts.sensors import PowerAction
+
 SENSOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-
-
-def reading_topic(mine: str, sensor_id: str) -> str:
-    return f"{TOPIC_PREFIX}/{mine}/sensors/{sensor_id}/reading"
-
-
-def batch_topic(mine: str, substation: str) -> str:
-    return f"{TOPIC_PREFIX}/{mine}/substations/{substation}/batch"
-
-
-def control_topic(mine: str, power_zone: str) -> str:
-    return f"{TOPIC_PREFIX}/{mine}/control/{power_zone}"
-
-
-def status_topic(mine: str) -> str:
-    return f"{TOPIC_PREFIX}/{mine}/bridge/status"
-
-
-def subscriptions(mine: str) -> list[str]:
-    """The topic filters the bridge subscribes to."""
-    return [f"{TOPIC_PREFIX}/{mine}/sensors/+/reading", f"{TOPIC_PREFIX}/{mine}/substations/+/batch"]
-
-
-class SensorKind(enum.StrEnum):
-    CH4 = "CH4"
-    CO = "CO"
-    O2 = "O2"
-    CO2 = "CO2"
-    H2S = "H2S"
-    TEMPERATURE = "TEMPERATURE"
-    AIR_SPEED = "AIR_SPEED"
-    ROOF_SEPARATION = "ROOF_SEPARATION"
-    SUPPORT_PRESSURE = "SUPPORT_PRESSURE"
-
-
-class LocationType(enum.StrEnum):
-    """Where a sensor hangs; methane thresholds depend on it (DOMAIN.md)."""
-
-    WORKING_FACE = "WORKING_FACE"
-    WORKING_FACE_RETURN = "WORKING_FACE_RETURN"
-    HEADING_FACE = "HEADING_FACE"
-    HEADING_RETURN = "HEADING_RETURN"
-    INTAKE_HIGH_GAS = "INTAKE_HIGH_GAS"
-    ONBOARD = "ONBOARD"
-    DRAINAGE_ROADWAY = "DRAINAGE_ROADWAY"
-    WORKING_FACE_INTAKE = "WORKING_FACE_INTAKE"
-    CHAMBER = "CHAMBER"
-    ROADWAY = "ROADWAY"
+#: a larger message is refused unread (a batch of the 10,000 readings allowed is about 800 KB)
+MAX_PAYLOAD_BYTES = 1024 * 1024
 
 
 def _utc(value: datetime) -> datetime:
@@ -110,9 +74,32 @@ class SubstationBatchMessage(BaseModel):
     readings: list[BatchReading] = Field(min_length=1, max_length=10_000)
 
 
-class PowerAction(enum.StrEnum):
-    CUT = "CUT"
-    RESTORE = "RESTORE"
+class TagSighting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tag: str = Field(pattern=SENSOR_ID_PATTERN)
+    ts: datetime
+
+    _ts = field_validator("ts")(_utc)
+
+
+MAX_SIGHTINGS_PER_MESSAGE = 5000
+
+
+class ReaderSightingMessage(BaseModel):
+    """Payload of ``.../position/{reader}/sighting``: the tags one reader / anchor sees in one poll."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int | None = Field(default=None, ge=0)
+    sightings: list[TagSighting] = Field(min_length=1, max_length=MAX_SIGHTINGS_PER_MESSAGE)
+
+
+class DrillSightingMessage(ReaderSightingMessage):
+    """Payload of ``.../drills/{drill}/sighting``: a reader's poll in a drill (the reader is named here: the topic
+    names the drill)."""
+
+    reader: str = Field(pattern=SENSOR_ID_PATTERN)
 
 
 class ControlCommand(BaseModel):

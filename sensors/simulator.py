@@ -1,5 +1,6 @@
 """Simulated demo mine: drift, a methane build-up (alarm → power cut → recovery), a creeping roof
-separation, and a sensor that goes silent for a while. Publishes on the documented topics."""
+separation, a sensor that goes silent for a while, and the demo people moving through the areas (tag
+sightings of each reader every polling cycle). Publishes on the documented topics."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 
-from sensors.demo import DEMO_MINE, DEMO_SENSORS, POLLING_SECONDS
+from contracts.demo import DEMO_MINE, DEMO_SENSORS, DEMO_TAGS, POLLING_SECONDS
+from contracts.topics import batch_topic, reading_topic, sighting_topic
+from sensors.demo import tag_reader_at
 from sensors.messages import (
     BatchReading,
+    ReaderSightingMessage,
     SensorReadingMessage,
     SubstationBatchMessage,
-    batch_topic,
-    reading_topic,
+    TagSighting,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,16 @@ def scenario_value(sensor_id: str, baseline: float, t: float, rng: random.Random
     if sensor_id == "WF1-T-01" and 60 <= phase < 120:
         return None
     return round(baseline + noise + 0.02 * baseline * math.sin(t / 30), 3)
+
+
+def reader_polls(t: float, now: datetime) -> dict[str, ReaderSightingMessage]:
+    """What each reader sees ``t`` seconds into the run: the demo tags on its part of their routes."""
+    seen: dict[str, list[TagSighting]] = {}
+    for tag, _, route in DEMO_TAGS:
+        reader = tag_reader_at(route, t)
+        if reader is not None:
+            seen.setdefault(reader, []).append(TagSighting(tag=tag, ts=now))
+    return {reader: ReaderSightingMessage(sightings=tags) for reader, tags in seen.items()}
 
 
 def run_simulator(host: str, port: int, *, mine: str = DEMO_MINE, duration_s: float | None = None,
@@ -69,6 +82,8 @@ def run_simulator(host: str, port: int, *, mine: str = DEMO_MINE, duration_s: fl
             for station, readings in by_station.items():
                 batch = SubstationBatchMessage(readings=readings)
                 client.publish(batch_topic(mine, station), batch.model_dump_json(), qos=1)
+            for reader, poll in reader_polls(t, now).items():
+                client.publish(sighting_topic(mine, reader), poll.model_dump_json(), qos=1)
             time.sleep(POLLING_SECONDS)
     except KeyboardInterrupt:
         pass

@@ -56,15 +56,29 @@ async def _fresh_postgres_database() -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+async def _drop_postgres_database(url: str) -> None:
+    """Drop a test database (its connections closed by force), so that runs leave the server as they found it."""
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database: the embedded SQLite default and real PostgreSQL."""
+async def database_url(request: pytest.FixtureRequest,
+                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A migrated database: the embedded SQLite default and real PostgreSQL (dropped at the end)."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'minesafe.db'}"
     else:
         url = await _fresh_postgres_database()
     await asyncio.to_thread(upgrade, url)
-    return url
+    yield url
+    if request.param == "postgres":
+        await _drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The worker's GraphQL client: claim, renew leases, upload snapshots, report events. Never imports backend code."""
+"""The worker's calls: claim, renew leases, upload snapshots, report events (GraphQL through contracts.client, whose
+errors these raise). Never imports backend code."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from vision.messages import CoordSpace, RuleKind, VisionEvent, ZoneSpec
+from contracts.client import GraphQLClient, TransportError, retry_after_of, status_error, union_result
+from contracts.errors import ErrorCode
+from contracts.vision import ZoneCoords, ZoneRule
+from vision.messages import VisionEvent, ZoneSpec
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +27,7 @@ mutation ClaimVisionJob($input: ClaimVisionJobInput!) {
   claimVisionJob(input: $input) {
     __typename
     ... on VisionJobClaim {
-      videoUrl sampleFps model classRules openHazardRules leaseExpiresAt attempt
+      videoUrl sampleFps model classRules openHazardRules leaseExpiresAt attempt isDrill
       job { id videoSize recordedAt }
       camera { id code frameWidth frameHeight }
       zones { id name rule coords points { x y } maxPeople dwellSeconds detectorClass openHazard }
@@ -50,27 +54,14 @@ REPORT_EVENTS = """mutation ReportVisionEvents($input: ReportVisionEventsInput!)
     """ + _ERRORS + " } }"
 
 
-class BackendError(Exception):
-    """Base of the client's errors."""
+# the backend refused this worker itself (a revoked token, one of another device kind): retrying cannot help
+WORKER_REFUSED: frozenset[ErrorCode] = frozenset({ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN})
+# a job step answered InvalidTransition: the job is no longer this worker's (its lease ran out and another took it,
+# or it finished)
+LEASE_LOST = ErrorCode.INVALID_TRANSITION
 
 
-class TransientError(BackendError):
-    """The backend or the object store could not be reached, or answered 5xx: try again later."""
-
-
-class AuthError(BackendError):
-    """The token was refused or is of the wrong device kind; retrying will not help."""
-
-
-class RejectedError(BackendError):
-    """The backend refused the request for good (validation, missing record)."""
-
-
-class LeaseLost(BackendError):
-    """The job is no longer leased to this worker (the lease ran out and another took it, or it finished)."""
-
-
-class DownloadError(BackendError):
+class DownloadError(Exception):
     """The video could not be fetched (missing object, over the size cap; `retryable`: an expired or refused
     link, which a new claim renews)."""
 
@@ -93,6 +84,7 @@ class JobClaim(BaseModel):
     class_rules: dict[str, str]
     lease_expires_at: datetime
     attempt: int
+    drill: bool = False  # a drill's video: the drill's person down is staged in it (vision/drill.py)
 
 
 def zone_specs(raw: list[dict[str, Any]], frame: tuple[int | None, int | None],
@@ -101,10 +93,10 @@ def zone_specs(raw: list[dict[str, Any]], frame: tuple[int | None, int | None],
     width, height = frame
     specs = []
     for zone in raw:
-        rule = RuleKind(zone["rule"])
+        rule = ZoneRule(zone["rule"])
         open_hazard = zone.get("openHazard")
         specs.append(ZoneSpec(
-            id=zone["id"], name=zone["name"], kind=rule, coords=CoordSpace(zone["coords"]),
+            id=zone["id"], name=zone["name"], kind=rule, coords=ZoneCoords(zone["coords"]),
             polygon=[(p["x"], p["y"]) for p in zone["points"]], view_width=width, view_height=height,
             max_people=zone.get("maxPeople"), dwell_seconds=zone.get("dwellSeconds"),
             detector_class=zone.get("detectorClass"),
@@ -119,54 +111,25 @@ def event_input(event: VisionEvent) -> dict[str, Any]:
 
 
 class VisionClient:
-    """Synchronous GraphQL-over-HTTP client with the worker's device token."""
+    """The worker's backend calls with its device token; object-store transfers over httpx."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 60.0) -> None:
-        self.endpoint = url if url.rstrip("/").endswith("/graphql") else url.rstrip("/") + "/graphql"
-        self._http = httpx.Client(headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=timeout)
+        self._graphql = GraphQLClient(url, token=token, timeout=timeout)
+        self.endpoint = self._graphql.url
         self._plain = httpx.Client(timeout=timeout)  # object-store URLs carry their own signature
 
     def close(self) -> None:
-        self._http.close()
+        self._graphql.close()
         self._plain.close()
 
-    def _field(self, query: str, name: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """The named root field of the answer; transport trouble and 5xx are transient."""
-        try:
-            response = self._http.post(self.endpoint, json={"query": query, "variables": variables})
-        except httpx.HTTPError as error:
-            raise TransientError(f"{type(error).__name__}: {error}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientError(f"backend answered {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError as error:
-            raise TransientError(f"backend answered non-JSON ({response.status_code})") from error
-        for error in body.get("errors") or []:
-            code = (error.get("extensions") or {}).get("code")
-            if code in ("UNAUTHENTICATED", "FORBIDDEN"):
-                raise AuthError(error.get("message", code))
-            if code == "BAD_USER_INPUT" or response.status_code >= 400:
-                raise RejectedError(error.get("message", "rejected"))
-            raise TransientError(error.get("message", "error"))
-        return body["data"][name]
-
-    @staticmethod
-    def _check(result: dict[str, Any], wanted: str) -> dict[str, Any]:
-        typename = result["__typename"]
-        if typename == wanted:
-            return result
-        if typename == "NotAllowed":
-            raise AuthError(result["message"])
-        if typename == "InvalidTransition":
-            raise LeaseLost(result["message"])
-        raise RejectedError(f"{typename}: {result.get('message')}")
+    def _call(self, document: str, field: str, variables: dict[str, Any], *accepted: str) -> dict[str, Any]:
+        return union_result(self._graphql.execute(document, variables), field, *accepted)
 
     def claim(self, worker_id: str, lease_seconds: int) -> JobClaim | None:
-        result = self._field(CLAIM, "claimVisionJob", {"input": {"workerId": worker_id, "leaseSeconds": lease_seconds}})
-        if result["__typename"] == "NoVisionJob":
+        claim = self._call(CLAIM, "claimVisionJob", {"input": {"workerId": worker_id, "leaseSeconds": lease_seconds}},
+                           "VisionJobClaim", "NoVisionJob")
+        if claim["__typename"] == "NoVisionJob":
             return None
-        claim = self._check(result, "VisionJobClaim")
         camera = claim["camera"]
         return JobClaim(
             job_id=claim["job"]["id"], video_url=claim["videoUrl"], video_size=int(claim["job"]["videoSize"]),
@@ -174,39 +137,38 @@ class VisionClient:
             zones=zone_specs(claim["zones"], (camera["frameWidth"], camera["frameHeight"]),
                              claim["openHazardRules"]),
             sample_fps=claim["sampleFps"], model=claim["model"], class_rules=claim["classRules"] or {},
-            lease_expires_at=claim["leaseExpiresAt"], attempt=claim["attempt"])
+            lease_expires_at=claim["leaseExpiresAt"], attempt=claim["attempt"], drill=bool(claim.get("isDrill")))
 
     def progress(self, job_id: str, worker_id: str, *, progress: float, frames: int, lease_seconds: int) -> None:
-        self._check(self._field(PROGRESS, "reportVisionJobProgress", {"input": {
+        self._call(PROGRESS, "reportVisionJobProgress", {"input": {
             "jobId": job_id, "workerId": worker_id, "progress": min(max(progress, 0.0), 1.0),
-            "framesAnalysed": frames, "leaseSeconds": lease_seconds}}), "VisionJob")
+            "framesAnalysed": frames, "leaseSeconds": lease_seconds}}, "VisionJob")
 
-    def complete(self, job_id: str, worker_id: str, summary: dict[str, Any]) -> None:
-        self._check(self._field(COMPLETE, "completeVisionJob", {"input": {
-            "jobId": job_id, "workerId": worker_id, "summary": summary}}), "VisionJob")
+    def complete(self, job_id: str, worker_id: str, summary: dict[str, Any], *, frames: int | None = None) -> None:
+        self._call(COMPLETE, "completeVisionJob", {"input": {
+            "jobId": job_id, "workerId": worker_id, "summary": summary, "framesAnalysed": frames}}, "VisionJob")
 
     def fail(self, job_id: str, worker_id: str, reason: str, *, retry: bool = False) -> None:
-        self._check(self._field(FAIL, "failVisionJob", {"input": {
-            "jobId": job_id, "workerId": worker_id, "reason": reason[:2000], "retry": retry}}), "VisionJob")
+        self._call(FAIL, "failVisionJob", {"input": {
+            "jobId": job_id, "workerId": worker_id, "reason": reason[:2000], "retry": retry}}, "VisionJob")
 
     def report_events(self, job_id: str, worker_id: str, events: list[VisionEvent]) -> dict[str, Any]:
-        return self._check(self._field(REPORT_EVENTS, "reportVisionEvents", {"input": {
-            "jobId": job_id, "workerId": worker_id, "events": [event_input(e) for e in events]}}),
+        return self._call(REPORT_EVENTS, "reportVisionEvents", {"input": {
+            "jobId": job_id, "workerId": worker_id, "events": [event_input(e) for e in events]}},
             "VisionEventsAccepted")
 
     def upload_snapshot(self, jpeg: bytes) -> str:
         """requestUpload(SNAPSHOT) then PUT the JPEG; returns the object key."""
-        ticket = self._check(self._field(REQUEST_UPLOAD, "requestUpload", {"input": {
-            "kind": "SNAPSHOT", "contentType": "image/jpeg", "size": len(jpeg)}}), "UploadTicket")
+        ticket = self._call(REQUEST_UPLOAD, "requestUpload", {"input": {
+            "kind": "SNAPSHOT", "contentType": "image/jpeg", "size": len(jpeg)}}, "UploadTicket")
         headers = {h["name"]: h["value"] for h in ticket["headers"]}
         try:
             response = self._plain.request(ticket["method"], ticket["url"], content=jpeg, headers=headers)
         except httpx.HTTPError as error:
-            raise TransientError(f"snapshot upload: {type(error).__name__}: {error}") from error
-        if response.status_code >= 500:
-            raise TransientError(f"snapshot upload answered {response.status_code}")
-        if response.status_code >= 400:
-            raise RejectedError(f"snapshot upload answered {response.status_code}: {response.text[:200]}")
+            raise TransportError(f"snapshot upload: {type(error).__name__}: {error}") from error
+        if response.status_code >= 300:
+            raise status_error(response.status_code, f"snapshot upload: {response.text[:200]}",
+                               retry_after=retry_after_of(response.headers.get("retry-after")))
         return str(ticket["key"])
 
     def download(self, url: str, target: Path, *, max_bytes: int,
@@ -218,7 +180,7 @@ class VisionClient:
         try:
             with self._plain.stream("GET", url) as response:
                 if response.status_code >= 500:
-                    raise TransientError(f"video download answered {response.status_code}")
+                    raise status_error(response.status_code, "video download")
                 if response.status_code >= 400:
                     raise DownloadError(f"DOWNLOAD_FAILED: the object store answered {response.status_code}",
                                         retryable=response.status_code in (401, 403, 410))
@@ -234,5 +196,5 @@ class VisionClient:
                         if on_chunk is not None:
                             on_chunk(written)
         except httpx.HTTPError as error:
-            raise TransientError(f"video download: {type(error).__name__}: {error}") from error
+            raise TransportError(f"video download: {type(error).__name__}: {error}") from error
         return written

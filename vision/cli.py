@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 def _zones(zones_file: Path | None, zone: list[str] | None) -> list:
     """Zones from a JSON file (list of ZoneSpec) and/or --zone 'KIND:x,y x,y x,y[:param]' options."""
-    from vision.messages import RuleKind, ZoneSpec
+    from contracts.vision import ZoneRule
+    from vision.messages import ZoneSpec
     from vision.rules import PolygonError, zone_problem
 
     specs: list[ZoneSpec] = []
@@ -25,13 +26,13 @@ def _zones(zones_file: Path | None, zone: list[str] | None) -> list:
         kind, _, rest = text.partition(":")
         points_text, _, param = rest.partition(":")
         points = [tuple(float(v) for v in p.split(",")) for p in points_text.split()]
-        rule = RuleKind(kind.upper())
+        rule = ZoneRule(kind.upper())
         extra: dict[str, object] = {}
-        if rule is RuleKind.MAX_PEOPLE:
+        if rule is ZoneRule.MAX_PEOPLE:
             extra["max_people"] = int(param or 0)
-        elif rule is RuleKind.DWELL_LIMIT:
+        elif rule is ZoneRule.DWELL_LIMIT:
             extra["dwell_seconds"] = float(param or 60)
-        elif rule is RuleKind.CLASS_PRESENT:
+        elif rule is ZoneRule.CLASS_PRESENT:
             extra["detector_class"] = param
         specs.append(ZoneSpec(id=f"cli{n}", name=f"{rule.value.lower()} {n}", kind=rule, polygon=points, **extra))
     for spec in specs:
@@ -135,6 +136,8 @@ def worker(
     from vision.config import get_vision_settings
     from vision.worker import VisionWorker
 
+    # its own process (`minesafe-vision worker`) logs as `minesafe vision worker` does (a no-op under `minesafe`)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll of the queue
     settings = get_vision_settings()
     updates: dict[str, object] = {}

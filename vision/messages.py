@@ -6,31 +6,14 @@ import enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class RuleKind(enum.StrEnum):
-    """What a danger zone watches for."""
-
-    NO_ENTRY = "NO_ENTRY"  # a person's foot point inside the polygon
-    MAX_PEOPLE = "MAX_PEOPLE"  # more than max_people inside at once
-    NO_LYING = "NO_LYING"  # a fallen or lying person inside
-    DWELL_LIMIT = "DWELL_LIMIT"  # one person inside longer than dwell_seconds
-    CLASS_PRESENT = "CLASS_PRESENT"  # a detector class (no_helmet, smoking, …) seen inside
-
-
-class CoordSpace(enum.StrEnum):
-    """How a polygon's points are given."""
-
-    NORMALISED = "NORMALISED"  # 0..1 of the view's width and height
-    PIXEL = "PIXEL"  # pixels of a view of view_width × view_height
+from contracts.geometry import Point
+from contracts.vision import ZoneCoords, ZoneRule
 
 
 class Severity(enum.StrEnum):
     INFO = "INFO"
     WARNING = "WARNING"
     CRITICAL = "CRITICAL"
-
-
-Point = tuple[float, float]
 
 
 class ZoneSpec(BaseModel):
@@ -40,12 +23,12 @@ class ZoneSpec(BaseModel):
 
     id: str
     name: str
-    kind: RuleKind
+    kind: ZoneRule
     polygon: list[Point]
-    coords: CoordSpace = CoordSpace.NORMALISED
+    coords: ZoneCoords = ZoneCoords.NORMALISED
     view_width: int | None = Field(default=None, gt=0)
     view_height: int | None = Field(default=None, gt=0)
-    hold_frames: int | None = Field(default=None, ge=1, description="sampled frames the condition must hold")
+    hold_frames: int | None = Field(default=None, ge=1, description="the fewest sampled frames it must hold in")
     max_people: int | None = Field(default=None, ge=0)
     dwell_seconds: float | None = Field(default=None, gt=0)
     detector_class: str | None = None
@@ -77,7 +60,7 @@ class VisionEvent(BaseModel):
     """A rule that fired. `key` is stable for one track in one zone, so reporting is idempotent."""
 
     key: str
-    kind: RuleKind
+    kind: ZoneRule
     zone_id: str
     zone_name: str
     severity: Severity

@@ -50,9 +50,10 @@ class Analyzer:
         the events found in the part that decoded).
         """
         engine = RuleEngine(zones=list(zones), default_hold=self.settings.hold_frames,
-                            lying_hold=self.settings.lying_hold_frames)
+                            lying_hold=self.settings.lying_hold_frames, hold_seconds=self.settings.hold_seconds,
+                            lying_hold_seconds=self.settings.lying_hold_seconds)
         by_id = {zone.id: zone for zone in zones}
-        self.detector.reset()
+        self.detector.reset(self.settings.sample_fps)
         stats = DecodeStats()
         events: list[VisionEvent] = []
         tracks: set[int] = set()

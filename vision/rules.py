@@ -10,15 +10,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from vision.messages import (
-    CoordSpace,
-    FrameObservation,
-    Person,
-    Point,
-    RuleKind,
-    VisionEvent,
-    ZoneSpec,
-)
+from contracts.geometry import Point, point_in_polygon, polygon_problem
+from contracts.vision import ZoneCoords, ZoneRule
+from vision.messages import FrameObservation, Person, VisionEvent, ZoneSpec
 
 # COCO-17 keypoint indices
 L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, L_ANKLE, R_ANKLE = 5, 6, 11, 12, 15, 16
@@ -27,69 +21,6 @@ KEYPOINT_MIN_CONF = 0.3
 
 class PolygonError(ValueError):
     """A zone polygon that cannot be used; the message says why."""
-
-
-# --- geometry -----------------------------------------------------------------------------------
-
-
-def _orientation(a: Point, b: Point, c: Point) -> float:
-    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-
-def _on_segment(a: Point, b: Point, p: Point) -> bool:
-    return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(a[1], b[1])
-
-
-def segments_intersect(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
-    """Whether segment p1-p2 touches segment q1-q2 (collinear overlaps included)."""
-    d1, d2 = _orientation(q1, q2, p1), _orientation(q1, q2, p2)
-    d3, d4 = _orientation(p1, p2, q1), _orientation(p1, p2, q2)
-    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
-        return True
-    return (
-        (d1 == 0 and _on_segment(q1, q2, p1))
-        or (d2 == 0 and _on_segment(q1, q2, p2))
-        or (d3 == 0 and _on_segment(p1, p2, q1))
-        or (d4 == 0 and _on_segment(p1, p2, q2))
-    )
-
-
-def polygon_area(points: Sequence[Point]) -> float:
-    """Unsigned area (shoelace)."""
-    total = 0.0
-    for i, (x1, y1) in enumerate(points):
-        x2, y2 = points[(i + 1) % len(points)]
-        total += x1 * y2 - x2 * y1
-    return abs(total) / 2.0
-
-
-def polygon_problem(points: Sequence[Point], width: float, height: float) -> str | None:
-    """Why `points` is not a usable simple polygon inside a width × height frame, or None."""
-    if len(points) < 3:
-        return f"a polygon needs at least 3 points, got {len(points)}"
-    if len(points) > 256:
-        return f"a polygon may have at most 256 points, got {len(points)}"
-    for i, (x, y) in enumerate(points):
-        if not (math.isfinite(x) and math.isfinite(y)):
-            return f"point {i} is not a finite number"
-        if not (0 <= x <= width and 0 <= y <= height):
-            return f"point {i} ({x:g}, {y:g}) lies outside the {width:g}×{height:g} frame"
-    n = len(points)
-    for i in range(n):
-        if points[i] == points[(i + 1) % n]:
-            return f"points {i} and {(i + 1) % n} are the same"
-    for i in range(n):
-        a, b = points[i], points[(i + 1) % n]
-        for j in range(i + 1, n):
-            if j == i or (j + 1) % n == i or j == (i + 1) % n:
-                continue  # neighbouring edges share a vertex
-            c, d = points[j], points[(j + 1) % n]
-            if segments_intersect(a, b, c, d):
-                return (f"the polygon intersects itself "
-                        f"(edge {i}-{(i + 1) % n} crosses edge {j}-{(j + 1) % n})")
-    if polygon_area(points) <= 1e-9 * width * height:
-        return "the polygon has no area (its points are on one line)"
-    return None
 
 
 def validate_polygon(points: Sequence[Point], width: float, height: float) -> None:
@@ -101,7 +32,7 @@ def validate_polygon(points: Sequence[Point], width: float, height: float) -> No
 
 def zone_problem(zone: ZoneSpec) -> str | None:
     """Why a zone cannot be used as given (polygon or rule parameters), or None."""
-    if zone.coords is CoordSpace.NORMALISED:
+    if zone.coords is ZoneCoords.NORMALISED:
         problem = polygon_problem(zone.polygon, 1.0, 1.0)
     elif zone.view_width is None or zone.view_height is None:
         problem = "a zone in pixel coordinates needs view_width and view_height"
@@ -109,38 +40,22 @@ def zone_problem(zone: ZoneSpec) -> str | None:
         problem = polygon_problem(zone.polygon, zone.view_width, zone.view_height)
     if problem:
         return f"zone {zone.name!r}: {problem}"
-    if zone.kind is RuleKind.MAX_PEOPLE and zone.max_people is None:
+    if zone.kind is ZoneRule.MAX_PEOPLE and zone.max_people is None:
         return f"zone {zone.name!r}: rule MAX_PEOPLE needs max_people"
-    if zone.kind is RuleKind.DWELL_LIMIT and zone.dwell_seconds is None:
+    if zone.kind is ZoneRule.DWELL_LIMIT and zone.dwell_seconds is None:
         return f"zone {zone.name!r}: rule DWELL_LIMIT needs dwell_seconds"
-    if zone.kind is RuleKind.CLASS_PRESENT and not zone.detector_class:
+    if zone.kind is ZoneRule.CLASS_PRESENT and not zone.detector_class:
         return f"zone {zone.name!r}: rule CLASS_PRESENT needs detector_class"
     return None
 
 
 def zone_in_pixels(zone: ZoneSpec, width: int, height: int) -> list[Point]:
     """The zone's polygon scaled to a width × height frame."""
-    if zone.coords is CoordSpace.NORMALISED:
+    if zone.coords is ZoneCoords.NORMALISED:
         return [(x * width, y * height) for x, y in zone.polygon]
     assert zone.view_width and zone.view_height
     sx, sy = width / zone.view_width, height / zone.view_height
     return [(x * sx, y * sy) for x, y in zone.polygon]
-
-
-def point_in_polygon(point: Point, polygon: Sequence[Point]) -> bool:
-    """Ray casting; points on the boundary count as inside."""
-    x, y = point
-    inside = False
-    n = len(polygon)
-    for i in range(n):
-        a, b = polygon[i], polygon[(i + 1) % n]
-        if _orientation(a, b, point) == 0 and _on_segment(a, b, point):
-            return True
-        if (a[1] > y) != (b[1] > y):
-            x_cross = a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
-            if x < x_cross:
-                inside = not inside
-    return inside
 
 
 # --- person predicates --------------------------------------------------------------------------
@@ -220,6 +135,9 @@ class _Hold:
 class RuleEngine:
     """Applies every zone's rule frame by frame; each (zone, track) fires at most once.
 
+    A condition fires once it has held for `hold_seconds` of video time and in at least `default_hold`
+    sampled frames (`lying_hold_*` for lying): counted in video time, the hold means the same at any
+    sampling rate (3 frames were 0.3 s at 10 fps but 3 s at 1 fps, longer than many an intrusion).
     Crowding fires once per episode: the count must fall back to the limit for `hold` frames
     before it can fire again. The engine holds only counters; all decisions are the pure
     predicates above.
@@ -228,6 +146,8 @@ class RuleEngine:
     zones: list[ZoneSpec]
     default_hold: int = 3
     lying_hold: int = 3
+    hold_seconds: float = 0.0
+    lying_hold_seconds: float = 0.0
     max_misses: int = 1  # a track may drop out this many frames without resetting its hold
     relink_seconds: float = 2.0  # a new track this soon near a lost one is the same person
     _holds: dict[tuple[str, str, int], _Hold] = field(default_factory=dict)
@@ -259,8 +179,9 @@ class RuleEngine:
         track; without this the same person would raise a second event for the same zone.
         """
         present = {p.track_id for p in frame.persons if p.track_id is not None}
+        # the people already in this frame under an id: a lost track of theirs is not free to take
+        claimed = {self._root[t] for t in present if t in self._root}
         persons: list[Person] = []
-        claimed: set[int] = set()
         for person in frame.persons:
             if person.track_id is not None and person.track_id not in self._root and person.label == "person":
                 root = person.track_id
@@ -296,18 +217,19 @@ class RuleEngine:
         events: list[VisionEvent] = []
         for zone in self.zones:
             polygon = self.polygon(zone, frame.width, frame.height)
-            default = self.lying_hold if zone.kind is RuleKind.NO_LYING else self.default_hold
-            hold = zone.hold_frames or default
-            if zone.kind is RuleKind.MAX_PEOPLE:
+            lying = zone.kind is ZoneRule.NO_LYING
+            hold = (zone.hold_frames or (self.lying_hold if lying else self.default_hold),
+                    self.lying_hold_seconds if lying else self.hold_seconds)
+            if zone.kind is ZoneRule.MAX_PEOPLE:
                 events.extend(self._crowd(zone, polygon, hold, frame))
                 continue
-            if zone.kind is RuleKind.NO_ENTRY:
+            if zone.kind is ZoneRule.NO_ENTRY:
                 hits = [p for p in frame.persons if p.label == "person"
                         and point_in_polygon(foot_point(p), polygon)]
-            elif zone.kind is RuleKind.NO_LYING:
+            elif zone.kind is ZoneRule.NO_LYING:
                 hits = [p for p in frame.persons if p.label == "person" and is_lying(p)
                         and point_in_polygon(body_point(p), polygon)]
-            elif zone.kind is RuleKind.DWELL_LIMIT:
+            elif zone.kind is ZoneRule.DWELL_LIMIT:
                 hits = [p for p in frame.persons if p.label == "person"
                         and point_in_polygon(foot_point(p), polygon)]
             else:  # CLASS_PRESENT
@@ -316,7 +238,7 @@ class RuleEngine:
             events.extend(self._per_track(zone, hits, hold, frame))
         return events
 
-    def _per_track(self, zone: ZoneSpec, hits: list[Person], hold: int,
+    def _per_track(self, zone: ZoneSpec, hits: list[Person], hold: tuple[int, float],
                    frame: FrameObservation) -> list[VisionEvent]:
         events: list[VisionEvent] = []
         seen: set[int] = set()
@@ -334,20 +256,20 @@ class RuleEngine:
             key = f"{zone.id}:{zone.kind.value}:{person.track_id}"
             if key in self._fired:
                 continue
-            if zone.kind is RuleKind.DWELL_LIMIT:
+            if zone.kind is ZoneRule.DWELL_LIMIT:
                 assert zone.dwell_seconds is not None
                 dwelt = frame.time_s - state.first_time
                 if dwelt < zone.dwell_seconds:
                     continue
                 detail = (f"person {person.track_id} stayed {dwelt:.1f} s in {zone.name} "
                           f"(limit {zone.dwell_seconds:g} s)")
-            elif state.frames < hold:
+            elif state.frames < hold[0] or frame.time_s - state.first_time < hold[1] - 1e-6:
                 continue
             else:
                 detail = {
-                    RuleKind.NO_ENTRY: f"person {person.track_id} entered no-entry zone {zone.name}",
-                    RuleKind.NO_LYING: f"person {person.track_id} lying or fallen in {zone.name}",
-                    RuleKind.CLASS_PRESENT: f"{zone.detector_class} in {zone.name} (track {person.track_id})",
+                    ZoneRule.NO_ENTRY: f"person {person.track_id} entered no-entry zone {zone.name}",
+                    ZoneRule.NO_LYING: f"person {person.track_id} lying or fallen in {zone.name}",
+                    ZoneRule.CLASS_PRESENT: f"{zone.detector_class} in {zone.name} (track {person.track_id})",
                 }[zone.kind]
             self._fired.add(key)
             events.append(VisionEvent(
@@ -363,7 +285,7 @@ class RuleEngine:
                     self._holds[(zone_id, kind, track_id)] = _Hold()
         return events
 
-    def _crowd(self, zone: ZoneSpec, polygon: list[Point], hold: int,
+    def _crowd(self, zone: ZoneSpec, polygon: list[Point], hold: tuple[int, float],
                frame: FrameObservation) -> list[VisionEvent]:
         assert zone.max_people is not None
         inside = people_in_zone(frame.persons, polygon)
@@ -374,7 +296,7 @@ class RuleEngine:
             state.conf_sum = 0.0
             clear = self._crowd_clear.get(zone.id, 0) + 1
             self._crowd_clear[zone.id] = clear
-            if clear >= hold and f"{zone.id}:{zone.kind.value}:e{episode}" in self._fired:
+            if clear >= hold[0] and f"{zone.id}:{zone.kind.value}:e{episode}" in self._fired:
                 self._crowd_episode[zone.id] = episode + 1
             return []
         self._crowd_clear[zone.id] = 0
@@ -383,7 +305,7 @@ class RuleEngine:
         state.frames += 1
         state.conf_sum += min(p.conf for p in inside)
         key = f"{zone.id}:{zone.kind.value}:e{episode}"
-        if state.frames < hold or key in self._fired:
+        if state.frames < hold[0] or frame.time_s - state.first_time < hold[1] - 1e-6 or key in self._fired:
             return []
         self._fired.add(key)
         ids = sorted(p.track_id for p in inside if p.track_id is not None)
@@ -398,10 +320,11 @@ class RuleEngine:
         )]
 
 
-def evaluate_frames(frames: Iterable[FrameObservation], zones: list[ZoneSpec], *,
-                    hold: int = 3, lying_hold: int = 3) -> list[VisionEvent]:
+def evaluate_frames(frames: Iterable[FrameObservation], zones: list[ZoneSpec], *, hold: int = 3,
+                    lying_hold: int = 3, hold_seconds: float = 0.0) -> list[VisionEvent]:
     """Every event the zones raise over a sequence of frames."""
-    engine = RuleEngine(zones=zones, default_hold=hold, lying_hold=lying_hold)
+    engine = RuleEngine(zones=zones, default_hold=hold, lying_hold=lying_hold, hold_seconds=hold_seconds,
+                        lying_hold_seconds=hold_seconds)
     events: list[VisionEvent] = []
     for frame in frames:
         events.extend(engine.step(frame))

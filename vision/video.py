@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contracts.failures import VisionFailure, failure_text
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -17,42 +19,42 @@ logger = logging.getLogger(__name__)
 class VideoError(Exception):
     """A video that cannot be analysed. `code` is a stable machine-readable reason."""
 
-    code = "VIDEO_ERROR"
+    code = VisionFailure.VIDEO_ERROR
 
     def __str__(self) -> str:
-        return f"{self.code}: {super().__str__()}"
+        return failure_text(self.code, super().__str__())
 
 
 class EmptyVideoError(VideoError):
-    code = "EMPTY_FILE"
+    code = VisionFailure.EMPTY_FILE
 
 
 class NotAVideoError(VideoError):
-    code = "NOT_A_VIDEO"
+    code = VisionFailure.NOT_A_VIDEO
 
 
 class CorruptVideoError(VideoError):
-    code = "CORRUPT_VIDEO"
+    code = VisionFailure.CORRUPT_VIDEO
 
 
 class TruncatedVideoError(VideoError):
-    code = "TRUNCATED_VIDEO"
+    code = VisionFailure.TRUNCATED_VIDEO
 
 
 class ResolutionTooLargeError(VideoError):
-    code = "RESOLUTION_TOO_LARGE"
+    code = VisionFailure.RESOLUTION_TOO_LARGE
 
 
 class VideoTooLongError(VideoError):
-    code = "VIDEO_TOO_LONG"
+    code = VisionFailure.VIDEO_TOO_LONG
 
 
 class BrokenTimestampsError(VideoError):
-    code = "BROKEN_TIMESTAMPS"
+    code = VisionFailure.BROKEN_TIMESTAMPS
 
 
 class StreamUnavailableError(VideoError):
-    code = "STREAM_UNAVAILABLE"
+    code = VisionFailure.STREAM_UNAVAILABLE
 
 
 # Signatures of the containers FFmpeg reads that cameras and robots produce.

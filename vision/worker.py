@@ -18,15 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from vision.api import (
-    AuthError,
-    DownloadError,
-    JobClaim,
-    LeaseLost,
-    RejectedError,
-    TransientError,
-    VisionClient,
-)
+from contracts.client import ApiError
+from contracts.failures import VisionFailure, failure_code, failure_text
+from vision.api import LEASE_LOST, WORKER_REFUSED, DownloadError, JobClaim, VisionClient
 from vision.config import VisionSettings
 from vision.messages import VisionEvent
 from vision.models import ModelError
@@ -35,6 +29,9 @@ from vision.video import VideoError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+DRILL_ANALYZER = "drill"  # the key of the drill jobs' analyser (no model of that name is ever registered)
 
 
 class StopRequested(Exception):
@@ -48,10 +45,9 @@ class AbortJob(Exception):
 def failure_reason(error: Exception) -> str:
     """A job's failure reason: a stable code first (`CORRUPT_VIDEO: …`, `BAD_ZONE: …`), then the words."""
     text = str(error)
-    if isinstance(error, VideoError | DownloadError) or text.startswith("MODEL_"):
+    if failure_code(text) is not None:  # it names its code already (VideoError, DownloadError, MODEL_UNKNOWN)
         return text
-    code = "BAD_ZONE" if isinstance(error, PolygonError) else "MODEL_ERROR"
-    return f"{code}: {text}"
+    return failure_text(VisionFailure.BAD_ZONE if isinstance(error, PolygonError) else VisionFailure.MODEL_ERROR, text)
 
 
 def default_worker_id() -> str:
@@ -109,13 +105,15 @@ class VisionWorker:
             self._stop.wait(seconds)
 
     def _retry(self, what: str, call: Callable[[], T], *, forever: bool = False) -> T:
-        """Call until it succeeds; transient errors are retried with exponential backoff and jitter."""
+        """Call until it succeeds; retryable errors are retried with exponential backoff and jitter."""
         deadline = time.monotonic() + self.settings.retry_seconds
         delay = 0.5
         while True:
             try:
                 return call()
-            except TransientError as error:
+            except ApiError as error:
+                if not error.retryable:
+                    raise
                 if self.stopping:
                     raise StopRequested(what) from error
                 if not forever and time.monotonic() + delay > deadline:
@@ -135,7 +133,9 @@ class VisionWorker:
                                     forever=True)
             except StopRequested:
                 break
-            except AuthError as error:  # a revoked token or one of another device kind: retrying cannot help
+            except ApiError as error:
+                if error.code not in WORKER_REFUSED:
+                    raise
                 logger.error("the backend refused this worker: %s", error)
                 stats.refused = str(error)
                 break
@@ -196,30 +196,42 @@ class VisionWorker:
             self._finish_failed(claim, outcome, failure_reason(error), retry=retry)
         except (AbortJob, StopRequested) as error:
             if isinstance(error, StopRequested) or self.stopping:
-                self._finish_failed(claim, outcome, f"WORKER_STOPPED: worker {self.worker_id} was stopped",
-                                    retry=True)
+                stopped = failure_text(VisionFailure.WORKER_STOPPED, f"worker {self.worker_id} was stopped")
+                self._finish_failed(claim, outcome, stopped, retry=True)
             else:
                 outcome.state, outcome.reason = "ABANDONED", str(error)
                 logger.warning("job %s abandoned: %s (its lease will run out)", claim.job_id, error)
-        except LeaseLost as error:
-            outcome.state, outcome.reason = "ABANDONED", str(error)
-            logger.warning("job %s: lease lost (%s); dropping it", claim.job_id, error)
-        except (AuthError, RejectedError) as error:
-            self._finish_failed(claim, outcome, f"WORKER_ERROR: {error}", retry=True)
+        except ApiError as error:  # refused (what is retryable was retried until AbortJob)
+            if error.code is LEASE_LOST:
+                outcome.state, outcome.reason = "ABANDONED", str(error)
+                logger.warning("job %s: lease lost (%s); dropping it", claim.job_id, error)
+            else:
+                self._finish_failed(claim, outcome, failure_text(VisionFailure.WORKER_ERROR, str(error)), retry=True)
         except Exception as error:  # the worker carries on whatever one job does
             logger.exception("job %s: unexpected error", claim.job_id)
-            self._finish_failed(claim, outcome, f"WORKER_ERROR: {type(error).__name__}: {error}", retry=True)
+            fault = failure_text(VisionFailure.WORKER_ERROR, f"{type(error).__name__}: {error}")
+            self._finish_failed(claim, outcome, fault, retry=True)
         finally:
             target.unlink(missing_ok=True)
         logger.info("job %s %s: %d events, %d frames%s", claim.job_id, outcome.state, outcome.events,
                     outcome.frames, f" ({outcome.reason})" if outcome.reason else "")
         return outcome
 
+    def drill_analyzer(self):  # type: ignore[no-untyped-def]
+        """The analyser of drill jobs: the real pipeline with the drill's person down staged (vision/drill.py)."""
+        if DRILL_ANALYZER not in self._analyzers:
+            from vision.drill import StagedPersonDown
+            from vision.pipeline import Analyzer
+
+            self._analyzers[DRILL_ANALYZER] = Analyzer(self.settings, detector=StagedPersonDown())  # type: ignore[arg-type]
+        return self._analyzers[DRILL_ANALYZER]
+
     def _analyse(self, claim: JobClaim, video: Path, outcome: JobOutcome) -> None:
         try:
-            analyzer = self.analyzer(claim.model)
+            analyzer = self.drill_analyzer() if claim.drill else self.analyzer(claim.model)
         except KeyError as error:  # the mine names a detector this worker does not have
-            raise ModelError(f"MODEL_UNKNOWN: {error.args[0] if error.args else error}") from error
+            unknown = error.args[0] if error.args else error
+            raise ModelError(failure_text(VisionFailure.MODEL_UNKNOWN, str(unknown))) from error
         analyzer.settings = analyzer.settings.model_copy(update={"sample_fps": self.sample_fps or claim.sample_fps})
         info = analyzer.open(video)
         last_report = [time.monotonic()]
@@ -245,14 +257,15 @@ class VisionWorker:
         result = analyzer.analyze(info, claim.zones, on_progress=on_progress, on_event=on_event)
         summary = result.summary.model_dump(mode="json")
         summary["worker_id"] = self.worker_id
-        self._retry("complete", lambda: self.client.complete(claim.job_id, self.worker_id, summary))
         outcome.frames = result.summary.frames_analysed
+        self._retry("complete", lambda: self.client.complete(claim.job_id, self.worker_id, summary,
+                                                             frames=outcome.frames))
 
     def _finish_failed(self, claim: JobClaim, outcome: JobOutcome, reason: str, *, retry: bool) -> None:
         outcome.state, outcome.reason = ("REQUEUED" if retry else "FAILED"), reason
         try:
             self._retry("fail", lambda: self.client.fail(claim.job_id, self.worker_id, reason, retry=retry),
                         forever=False)
-        except (StopRequested, AbortJob, LeaseLost, AuthError, RejectedError) as error:
+        except (StopRequested, AbortJob, ApiError) as error:
             outcome.state = "ABANDONED"
             logger.warning("job %s: could not report its failure (%s); its lease will run out", claim.job_id, error)

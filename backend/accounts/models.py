@@ -25,6 +25,7 @@ class User(IdMixin, TimestampMixin, Base):
     area_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("areas.id"), default=None)
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # superseded by login_throttles (per username and address); kept, as nothing is dropped
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -59,3 +60,17 @@ class Device(IdMixin, TimestampMixin, Base):
     area_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("areas.id"), default=None)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per (account, address) and per address (keys are hashes; no name or address is
+    stored). Keyed by the typed username, so unknown usernames are throttled exactly like real ones."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)
+    strikes: Mapped[int] = mapped_column(default=0)  # blocks so far: each one lasts twice as long, up to a cap
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

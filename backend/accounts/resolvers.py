@@ -23,8 +23,9 @@ from backend.accounts.types import (
     UserResult,
     UserType,
 )
+from backend.errors import Unauthenticated, ValidationFailed
 from backend.graphql.context import Context
-from backend.graphql.errors import UnauthenticatedError, ValidationFailedError, returns_domain_errors
+from backend.graphql.errors import returns_domain_errors, union_member
 from backend.graphql.ids import parse_id, parse_optional_id
 from backend.org import service as org_service
 
@@ -46,11 +47,11 @@ async def _check_placement(ctx: Context, area_id: str | None, team_id: str | Non
     if area is not None:
         found = await org_service.get_area(session=ctx.session, area_id=area)
         if found is None or found.mine_id != mine_id:
-            raise ValidationFailedError("no such area in your mine", field="areaId")
+            raise ValidationFailed("no such area in your mine", field="areaId")
     if team is not None:
         teams = await org_service.teams_by_ids(ctx.session, [team])
         if teams[0] is None or teams[0].mine_id != mine_id:
-            raise ValidationFailedError("no such team in your mine", field="teamId")
+            raise ValidationFailed("no such team in your mine", field="teamId")
     return area, team
 
 
@@ -62,7 +63,7 @@ class Query:
         principal = ctx.authenticated()
         user = await service.get(session=ctx.session, user_id=principal.id)
         if user is None:
-            raise UnauthenticatedError("this token does not belong to a person")
+            raise Unauthenticated("this token does not belong to a person")
         return UserType.from_model(user)
 
     @strawberry.field(description="People of the caller's mine, optionally by role or area.")
@@ -102,7 +103,7 @@ class Mutation:
             return LoginFailed(message=LOGIN_FAILED)
         try:
             signed = await service.sign_in(session=ctx.session, settings=ctx.settings, username=username,
-                                           password=password)
+                                           password=password, address=ctx.client_address)
         except service.AccountLocked as locked:
             return LoginFailed(message=str(locked))
         await ctx.commit()
@@ -144,6 +145,32 @@ class Mutation:
         area, team = await _check_placement(ctx, input.area_id, input.team_id)
         user = await flows.set_roles(ctx.session, actor=actor, user_id=parse_id(input.user_id, "userId"),
                                      roles=input.roles, area_id=area, team_id=team)
+        await ctx.commit()
+        return UserType.from_model(user)
+
+    @strawberry.mutation(description="Set a person's password (admins): an imported person's first one, or a "
+                                     "forgotten one. The person is signed out everywhere.")
+    @returns_domain_errors
+    async def set_user_password(self, info: Info[Context, None], user_id: strawberry.ID, password: str) -> UserResult:
+        ctx = info.context
+        actor = ctx.require(Role.ADMIN)
+        user = await flows.set_password(ctx.session, actor=actor, user_id=parse_id(user_id, "userId"),
+                                        password=password)
+        await ctx.commit()
+        return UserType.from_model(user)
+
+    @strawberry.mutation(description="Change your own password, proving the current one; your other sessions end.")
+    @returns_domain_errors
+    async def change_password(self, info: Info[Context, None], current_password: str,
+                              new_password: str) -> UserResult:
+        ctx = info.context
+        try:
+            user = await flows.change_own_password(ctx.session, settings=ctx.settings, actor=ctx.person(),
+                                                   current_password=current_password, new_password=new_password,
+                                                   address=ctx.client_address)
+        except flows.WrongCurrentPassword as refusal:
+            await ctx.commit()  # the failure counts towards the sign-in throttle
+            return union_member(refusal)
         await ctx.commit()
         return UserType.from_model(user)
 

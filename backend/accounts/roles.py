@@ -6,16 +6,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 
-
-class Role(enum.StrEnum):
-    MINER = "miner"
-    TEAM_LEADER = "team_leader"
-    SAFETY_OFFICER = "safety_officer"
-    MENTOR = "mentor"
-    AREA_MANAGER = "area_manager"
-    MINE_MANAGER = "mine_manager"
-    ADMIN = "admin"
-    DEVICE = "device"
+from contracts.roles import Role
 
 
 class PrincipalKind(enum.StrEnum):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.accounts.models import Device, DeviceKind, RefreshToken, User
+from backend.accounts.models import Device, DeviceKind, LoginThrottle, RefreshToken, User
 from backend.accounts.roles import Principal, PrincipalKind, Role
 from backend.accounts.security import (
     DEVICE_TOKEN_PREFIX,
@@ -22,6 +23,7 @@ from backend.accounts.security import (
     verify_password,
 )
 from backend.config import Settings
+from backend.database import tenancy
 from backend.database.base import utcnow
 
 # argon2 work done for unknown usernames too, so timing does not reveal which usernames exist
@@ -83,34 +85,87 @@ async def create_user(*, session: AsyncSession, mine_id: uuid.UUID, username: st
 
 
 class AccountLocked(Exception):
-    """Too many wrong passwords in a row; sign-in is refused until `until`."""
+    """Too many failed sign-ins from this address (for this username, or for all); refused until `until`.
+
+    The message is the same whether the username exists or not: throttles are keyed by the typed name."""
 
     def __init__(self, until: datetime) -> None:
-        super().__init__(f"too many wrong passwords; try again after {until:%H:%M} UTC")
+        super().__init__(f"too many failed sign-ins from this address; try again after {until:%H:%M} UTC")
         self.until = until
 
 
-async def sign_in(*, session: AsyncSession, settings: Settings, username: str, password: str) -> SignedIn | None:
-    """A new session for valid credentials of an active user, else None (the caller commits either way).
+THROTTLE_IDLE = timedelta(days=1)
 
-    Repeated wrong passwords lock the account for a while, so a password cannot be guessed online.
-    """
-    user = await get_by_username(session=session, username=username)
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
-        return None
+
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    """The (account, address) and the (address) throttle keys: hashes, so neither name nor address is stored."""
+    name = username.strip().lower()
+    return (hashlib.sha256(f"account|{name}|{address}".encode()).hexdigest(),
+            hashlib.sha256(f"address|{address}".encode()).hexdigest())
+
+
+async def _throttles(session: AsyncSession, keys: Sequence[str]) -> dict[str, LoginThrottle]:
+    """The throttle rows of the keys, created when missing and locked to the end of the transaction."""
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(user.locked_until)
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_attempts_before_lock:
-            user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-            user.failed_logins = 0
+    await session.execute(tenancy.upsert(session, LoginThrottle).values(
+        [{"key": k, "failures": 0, "strikes": 0, "window_started_at": now, "updated_at": now} for k in keys])
+        .on_conflict_do_nothing(index_elements=["key"]))
+    rows = await session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))
+                                 .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True))
+    return {row.key: row for row in rows}
+
+
+def _count_failure(row: LoginThrottle, *, now: datetime, window: timedelta, limit: int, block: timedelta) -> None:
+    if now - row.window_started_at > window:
+        row.failures, row.window_started_at = 0, now
+    row.failures += 1
+    row.updated_at = now
+    if row.failures >= limit:
+        row.blocked_until, row.failures, row.window_started_at = now + block, 0, now
+        row.strikes += 1
+
+
+async def sign_in(*, session: AsyncSession, settings: Settings, username: str, password: str,
+                  address: str = "unknown") -> SignedIn | None:
+    """A new session for valid credentials of an active user, else None (the caller commits either way)."""
+    user = await check_credentials(session=session, settings=settings, username=username, password=password,
+                                   address=address)
+    return None if user is None else await _issue(session=session, settings=settings, user=user)
+
+
+async def check_credentials(*, session: AsyncSession, settings: Settings, username: str, password: str,
+                            address: str = "unknown") -> User | None:
+    """The active user whose credentials these are, else None; AccountLocked while blocked. The caller commits
+    either way, so that a failure is counted.
+
+    Failures are counted per (username, address) with a backoff that doubles on each block (so a password
+    cannot be guessed online), and per address across usernames (so one address cannot spray many accounts).
+    An attacker elsewhere only ever blocks their own address: the account itself is never locked for everyone.
+    """
+    account_key, address_key = _throttle_keys(username, address)
+    now = utcnow()
+    throttles = await _throttles(session, [account_key, address_key])
+    account, by_address = throttles[account_key], throttles[address_key]
+    blocked = max((t.blocked_until for t in (account, by_address) if t.blocked_until and t.blocked_until > now),
+                  default=None)
+    if blocked is not None:
+        raise AccountLocked(blocked)
+    user = await get_by_username(session=session, username=username)
+    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    if not valid or user is None or not user.is_active:
+        backoff = min(settings.login_lock_minutes * 2 ** account.strikes, settings.login_lock_max_minutes)
+        window = timedelta(minutes=settings.login_window_minutes)
+        _count_failure(account, now=now, window=window, limit=settings.login_attempts_before_lock,
+                       block=timedelta(minutes=backoff))
+        _count_failure(by_address, now=now, window=window, limit=settings.login_address_attempts, block=window)
+        # forget throttles idle for a day (random usernames must not grow the table without bound)
+        await session.execute(delete(LoginThrottle).where(
+            LoginThrottle.updated_at < now - THROTTLE_IDLE, LoginThrottle.key.not_in([account_key, address_key]),
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now))
+            .execution_options(synchronize_session=False))
         return None
-    user.failed_logins = 0
-    user.locked_until = None
-    return await _issue(session=session, settings=settings, user=user)
+    account.failures, account.strikes, account.blocked_until, account.updated_at = 0, 0, None, now
+    return user
 
 
 async def _issue(*, session: AsyncSession, settings: Settings, user: User) -> SignedIn:
@@ -147,6 +202,14 @@ async def refresh(*, session: AsyncSession, settings: Settings, refresh_token: s
     if user is None or not user.is_active:
         return None
     return await _issue(session=session, settings=settings, user=user)
+
+
+async def revoke_all_sessions(*, session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Revoke every refresh token of a person (a new password signs them out everywhere)."""
+    result = await session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
+                                                              RefreshToken.revoked_at.is_(None))
+                                   .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def revoke(*, session: AsyncSession, refresh_token: str) -> bool:

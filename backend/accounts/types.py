@@ -9,7 +9,7 @@ import strawberry
 
 from backend.accounts.models import Device, DeviceKind, User
 from backend.accounts.roles import Role
-from backend.graphql.errors import NotAllowed, NotFound, ValidationFailed
+from backend.graphql.errors import NotAllowedType, NotFoundType, ValidationFailedType
 
 RoleType = strawberry.enum(Role, name="Role")
 DeviceKindType = strawberry.enum(DeviceKind, name="DeviceKind")
@@ -108,7 +108,8 @@ class RegisterDeviceInput:
     area_id: strawberry.ID | None = None
 
 
-UserResult = Annotated[UserType | NotAllowed | NotFound | ValidationFailed, strawberry.union("UserResult")]
-RegisterDeviceResult = Annotated[RegisteredDevice | NotAllowed | ValidationFailed,
+UserResult = Annotated[UserType | NotAllowedType | NotFoundType | ValidationFailedType, strawberry.union("UserResult")]
+RegisterDeviceResult = Annotated[RegisteredDevice | NotAllowedType | ValidationFailedType,
                                  strawberry.union("RegisterDeviceResult")]
-DeviceResult = Annotated[DeviceType | NotAllowed | NotFound, strawberry.union("DeviceResult")]
+DeviceResult = Annotated[
+    DeviceType | NotAllowedType | NotFoundType | ValidationFailedType, strawberry.union("DeviceResult")]

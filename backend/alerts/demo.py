@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.service import principal_for
 from backend.alerts import flows
-from backend.alerts.rules import AlertSeverity, AlertSource, AlertVerdict
 from backend.database.base import utcnow
 from backend.platform import Platform
+from contracts.alerts import AlertSeverity, AlertSource, AlertVerdict
 
 
 async def seed_alerts(session: AsyncSession, platform: Platform, demo: dict[str, Any]) -> None:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
 
-
-class AlertEventKind(enum.StrEnum):
-    RAISED = "RAISED"
-    REPEATED = "REPEATED"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    RESOLVED = "RESOLVED"
-    ESCALATED = "ESCALATED"
+from contracts.alerts import AlertEventKind
 
 
 class AlertEvent(BaseModel):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +22,7 @@ from backend.alerts.events import AlertEvent, AlertEventKind, channel_for
 from backend.alerts.models import Alert
 from backend.alerts.permissions import CanHandleAlert, CanRaiseManualAlert
 from backend.alerts.rules import (
-    AlertSeverity,
-    AlertSource,
-    AlertState,
     AlertStep,
-    AlertVerdict,
     EscalationTarget,
     can_take,
     due_escalation_level,
@@ -38,15 +33,17 @@ from backend.alerts.rules import (
 )
 from backend.audit.flows import record_audit
 from backend.database.base import utcnow
-from backend.database.locks import sqlite_write_lock
-from backend.events import EventBus, publish_after_commit, take_pending_events
-from backend.graphql.errors import InvalidTransitionError, ValidationFailedError
-from backend.graphql.text import clean_text
+from backend.database.tenancy import sqlite_write_lock
+from backend.errors import InvalidTransition, ValidationFailed
+from backend.events import publish_after_commit
 from backend.hazards import flows as hazard_flows
 from backend.hazards.models import Hazard
 from backend.hazards.rules import OPEN_STATES as OPEN_HAZARD_STATES
-from backend.hazards.rules import HazardGrade, HazardSource
 from backend.org.models import Area, Mine
+from backend.risks import dynamic as risk_dynamic
+from backend.validation import clean_text
+from contracts.alerts import AlertSeverity, AlertSource, AlertState, AlertVerdict
+from contracts.hazards import HazardGrade, HazardSource
 
 logger = logging.getLogger(__name__)
 MAX_TITLE = 200
@@ -81,7 +78,7 @@ def _text(value: str | None, field: str, *, required: bool = False, limit: int =
 
 def _require_step(alert: Alert, step: AlertStep) -> None:
     if not can_take(step, alert.state):
-        raise InvalidTransitionError(f"cannot {step.value.replace('_', ' ')} an alert that is {alert.state.value}",
+        raise InvalidTransition(f"cannot {step.value.replace('_', ' ')} an alert that is {alert.state.value}",
                                      current_state=alert.state.value)
 
 
@@ -103,6 +100,8 @@ async def _record(session: AsyncSession, *, actor: Principal | None, alert: Aler
                        mine_id=alert.mine_id)
     if kind is not None:
         _publish(session, alert, kind, now)
+    if kind in (AlertEventKind.RAISED, AlertEventKind.REPEATED, AlertEventKind.RESOLVED):
+        await risk_dynamic.on_alert_changed(session, actor=actor, alert=alert)  # the risk points of its area
     return alert
 
 
@@ -116,14 +115,14 @@ async def _check_area(session: AsyncSession, mine_id: uuid.UUID, area_id: uuid.U
         return
     area = await session.get(Area, area_id)
     if area is None or area.mine_id != mine_id:
-        raise ValidationFailedError("no such area in this mine", field="areaId")
+        raise ValidationFailed("no such area in this mine", field="areaId")
 
 
 def _aware(value: datetime | None, field: str) -> datetime:
     if value is None:
         return utcnow()
     if value.tzinfo is None:
-        raise ValidationFailedError(f"{field} needs a time zone (UTC)", field=field)
+        raise ValidationFailed(f"{field} needs a time zone (UTC)", field=field)
     return value
 
 
@@ -161,7 +160,8 @@ async def _fold(session: AsyncSession, *, actor: Principal | None, alert: Alert,
 async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id: uuid.UUID, source: AlertSource,
                       source_ref: str, severity: AlertSeverity, area_id: uuid.UUID | None, title: str,
                       detail: str, dedupe_key: str, snapshot_key: str | None = None,
-                      occurred_at: datetime | None = None, client_id: uuid.UUID | None = None) -> RaisedAlert:
+                      occurred_at: datetime | None = None, client_id: uuid.UUID | None = None,
+                      drill_id: uuid.UUID | None = None) -> RaisedAlert:
     """Raise an alert, or fold a repeat into the open alert of the same (mine, dedupe key).
 
     Never two open rows for one key, even under concurrency: a unique partial index guards it and the
@@ -184,10 +184,11 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
             mine_id=mine_id, area_id=area_id, source=source, source_ref=ref, severity=severity,
             state=AlertState.RAISED, title=title_text, detail=detail_text, dedupe_key=key, raise_count=1,
             first_raised_at=at, last_raised_at=at, snapshot_key=snap, raised_by_id=actor.id if actor else None,
-            client_id=client_id, escalation_level=0))
+            client_id=client_id, escalation_level=0, drill_id=drill_id))
         if alert is not None:
             await _record(session, actor=actor, alert=alert, action="alert.raised", before={},
                           kind=AlertEventKind.RAISED, touch=False)
+            await _permit_interlock(session, alert, actor)
             return RaisedAlert(alert=alert, created=True)
         if client_id is not None:  # the same manual alert committed concurrently: the caller returns it
             found = await service.find_by_client_id(session=session, mine_id=mine_id, client_id=client_id)
@@ -200,7 +201,15 @@ async def raise_alert(session: AsyncSession, *, actor: Principal | None, mine_id
                                      dedupe_key=key, snapshot_key=snap, occurred_at=at, client_id=client_id)
     alert = await _fold(session, actor=actor, alert=existing, severity=severity, detail=detail_text,
                         snapshot_key=snap, at=at)
+    await _permit_interlock(session, alert, actor)
     return RaisedAlert(alert=alert, created=False)
+
+
+async def _permit_interlock(session: AsyncSession, alert: Alert, actor: Principal | None) -> None:
+    """An alarm or a power cut stops the live work permits of its area in this same transaction (issue 14)."""
+    from backend.permits import interlock
+
+    await interlock.on_alert(session, alert, actor)
 
 
 async def _resolve(session: AsyncSession, *, actor: Principal | None, alert: Alert, note: str | None,
@@ -246,7 +255,7 @@ async def acknowledge(session: AsyncSession, *, actor: Principal, alert_id: uuid
         if alert.acknowledged_by_id == actor.id and alert.verdict is verdict:
             return alert  # a retry (the first answer was lost): the acknowledgement stands as it was
         who = await _who(session, alert.acknowledged_by_id)
-        raise InvalidTransitionError(
+        raise InvalidTransition(
             f"already acknowledged by {who} at {_at(alert.acknowledged_at)} as {alert.verdict}; the alert is "
             f"{alert.state.value}", current_state=alert.state.value)
     _require_step(alert, AlertStep.ACKNOWLEDGE)
@@ -270,7 +279,7 @@ async def resolve(session: AsyncSession, *, actor: Principal, alert_id: uuid.UUI
             return alert  # a retry (the first answer was lost)
         who = await _who(session, alert.resolved_by_id) if alert.resolved_by_id else "the system"
         reason = f" ({alert.resolution_note})" if alert.resolution_note else ""
-        raise InvalidTransitionError(f"already resolved by {who} at {_at(alert.resolved_at)}{reason}",
+        raise InvalidTransition(f"already resolved by {who} at {_at(alert.resolved_at)}{reason}",
                                      current_state=alert.state.value)
     _require_step(alert, AlertStep.RESOLVE)
     return await _resolve(session, actor=actor, alert=alert, note=_text(note, "note"), action="alert.resolved")
@@ -284,13 +293,13 @@ async def raise_manual(session: AsyncSession, *, actor: Principal, client_id: uu
     if existing is not None:
         if existing.raised_by_id == actor.id:
             return RaisedAlert(alert=existing, created=False)
-        raise ValidationFailedError("this client id is already used by another alert", field="clientId")
+        raise ValidationFailed("this client id is already used by another alert", field="clientId")
     CanRaiseManualAlert.check(actor, area_id)
     raised = await raise_alert(session, actor=actor, mine_id=actor.mine_id, source=AlertSource.MANUAL,
                                source_ref=str(client_id), severity=severity, area_id=area_id, title=title,
                                detail=detail or "", dedupe_key=f"manual:{client_id}", client_id=client_id)
     if raised.alert.raised_by_id != actor.id:
-        raise ValidationFailedError("this client id is already used by another alert", field="clientId")
+        raise ValidationFailed("this client id is already used by another alert", field="clientId")
     return raised
 
 
@@ -306,12 +315,13 @@ async def open_hazard_from_alert(session: AsyncSession, *, actor: Principal, ale
         return hazard
     _require_step(alert, AlertStep.OPEN_HAZARD)
     if alert.area_id is None:
-        raise ValidationFailedError("a mine-wide alert names no area; report the hazard in its area instead",
+        raise ValidationFailed("a mine-wide alert names no area; report the hazard in its area instead",
                                     field="alertId")
     text = _text(description, "description") or f"{alert.title}\n{alert.detail}".strip()
     hazard = await hazard_flows.open_from_source(
         session, actor=actor, mine_id=alert.mine_id, area_id=alert.area_id, source=HazardSource.ALERT,
-        source_ref=str(alert.id), description=text[:MAX_DETAIL], suggested_grade=suggested_grade)
+        source_ref=str(alert.id), description=text[:MAX_DETAIL], suggested_grade=suggested_grade,
+        drill_id=alert.drill_id)
     before = snapshot(alert)
     alert.hazard_id = hazard.id
     await _record(session, actor=actor, alert=alert, action="alert.hazard_opened", before=before, kind=None)
@@ -320,11 +330,17 @@ async def open_hazard_from_alert(session: AsyncSession, *, actor: Principal, ale
 
 # --- escalation and the periodic sweep --------------------------------------------------------------
 async def escalation_recipients(session: AsyncSession, alert: Alert, level: int) -> list[uuid.UUID]:
-    """The people an alert is escalated to at a level: the area manager, then the mine managers."""
+    """The people an alert is escalated to at a level: whom the responsibility lists in force name for its area
+    (walking up to its district's lists where the area has none), else the area manager; then the mine managers."""
     from backend.accounts import service as accounts_service
+    from backend.responsibility import service as responsibility_service
 
     target = escalation_target(level)
     if target is EscalationTarget.AREA_MANAGER and alert.area_id is not None:
+        chain = await responsibility_service.chain_for(session=session, mine_id=alert.mine_id, area_id=alert.area_id,
+                                                       grade=None, level=None, at=alert.escalated_at or utcnow())
+        if chain:
+            return [r.user_id for r in chain[0]]
         area = await session.get(Area, alert.area_id)
         if area is not None and area.manager_id is not None:
             return [area.manager_id]
@@ -420,13 +436,3 @@ async def sweep_overdue_hazards(session: AsyncSession, *, now: datetime | None =
     return raised, resolved
 
 
-async def commit_and_publish(session: AsyncSession, bus: EventBus) -> None:
-    """Commit, then publish what the transaction queued (for work outside a GraphQL request)."""
-    await session.commit()
-    for channel, message in take_pending_events(session):
-        await bus.publish(channel, message)
-
-
-async def discard_pending(session: AsyncSession) -> Sequence[tuple[str, str]]:
-    await session.rollback()
-    return take_pending_events(session)

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.alerts.rules import AlertSeverity, AlertSource, AlertState, AlertVerdict
 from backend.database.base import Base, IdMixin, TimestampMixin
+from contracts.alerts import AlertSeverity, AlertSource, AlertState, AlertVerdict
 
 OPEN_CLAUSE = "state IN ('RAISED', 'ACKNOWLEDGED')"
 
@@ -62,3 +62,9 @@ class Alert(IdMixin, TimestampMixin, Base):
     escalation_level: Mapped[int] = mapped_column(default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
     hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazards.id"), default=None)
+    drill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drills.id"), default=None, index=True)
+    """Raised in a drill (issue 16): never counted in real KPIs; None for every real alert."""
+
+    @property
+    def is_drill(self) -> bool:
+        return self.drill_id is not None

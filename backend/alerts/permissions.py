@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.roles import Principal, Role
 from backend.alerts.models import Alert
-from backend.graphql.errors import NotAllowedError
+from backend.errors import NotAllowed
 
 HANDLERS = frozenset({Role.SAFETY_OFFICER, Role.MINE_MANAGER})
 MINE_WIDE_VIEWERS = frozenset({Role.SAFETY_OFFICER, Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN})
@@ -53,7 +53,7 @@ class CanHandleAlert:
     @classmethod
     def check(cls, actor: Principal, alert: Alert) -> None:
         if not cls.allows(actor, alert):
-            raise NotAllowedError("handling an alert needs a safety officer, the area's manager or a mine manager")
+            raise NotAllowed("handling an alert needs a safety officer, the area's manager or a mine manager")
 
 
 class CanRaiseManualAlert:
@@ -62,8 +62,8 @@ class CanRaiseManualAlert:
     @staticmethod
     def check(actor: Principal, area_id: object) -> None:
         if actor.is_device:
-            raise NotAllowedError("devices raise alerts through their own sensor or vision flows")
+            raise NotAllowed("devices raise alerts through their own sensor or vision flows")
         if CanSeeAlert.sees_whole_mine(actor):
             return
         if area_id is None or area_id != actor.area_id:
-            raise NotAllowedError("you can raise an alert for your own area only")
+            raise NotAllowed("you can raise an alert for your own area only")

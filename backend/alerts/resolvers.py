@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 
 import strawberry
 from strawberry.types import Info
 
+from backend.accounts.roles import Principal
 from backend.alerts import flows, service
 from backend.alerts.events import AlertEvent, channel_for
 from backend.alerts.permissions import CanSeeAlert
+from backend.alerts.rules import AlertOrder
 from backend.alerts.types import (
     AcknowledgeAlertInput,
     AlertConnection,
+    AlertCounts,
     AlertEdge,
     AlertEventType,
     AlertFilterInput,
+    AlertOrderType,
     AlertResult,
     AlertType,
     OpenHazardFromAlertInput,
@@ -24,30 +29,49 @@ from backend.alerts.types import (
     RaiseManualAlertResult,
     ResolveAlertInput,
 )
+from backend.errors import NotAllowed
 from backend.graphql.context import Context
-from backend.graphql.errors import ClientError, returns_domain_errors
+from backend.graphql.errors import returns_domain_errors
 from backend.graphql.ids import parse_id, parse_optional_id
 from backend.hazards.types import HazardType, PageInfo
 
 
+def _criteria(principal: Principal, where: AlertFilterInput | None) -> service.AlertFilter:
+    """The list's filter as the service takes it, narrowed to what the caller may see."""
+    where = where or AlertFilterInput()
+    return service.AlertFilter(
+        state=where.state, severity=where.severity, source=where.source,
+        area_id=parse_optional_id(where.area_id, "areaId"), since=where.since,
+        own_area_only=not CanSeeAlert.sees_whole_mine(principal), visible_area_id=principal.area_id)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="Alerts the caller may see (a miner: own area and mine-wide), newest first.")
+    @strawberry.field(description="Alerts the caller may see (a miner: own area and mine-wide); newest first, or "
+                                  "order: OPEN_FIRST for the unacknowledged ones first.")
     async def alerts(self, info: Info[Context, None], filter: AlertFilterInput | None = None, first: int = 20,
-                     after: str | None = None) -> AlertConnection:
+                     after: str | None = None,
+                     order: AlertOrderType = AlertOrder.NEWEST,  # type: ignore[valid-type]
+                     ) -> AlertConnection:
         ctx = info.context
         principal = ctx.person()
-        where = filter or AlertFilterInput()
-        criteria = service.AlertFilter(
-            state=where.state, severity=where.severity, source=where.source,
-            area_id=parse_optional_id(where.area_id, "areaId"), since=where.since,
-            own_area_only=not CanSeeAlert.sees_whole_mine(principal), visible_area_id=principal.area_id)
+        criteria = _criteria(principal, filter)
         page = await service.list_page(session=ctx.session, mine_id=principal.mine_id, criteria=criteria,
-                                       first=first, after=after)
+                                       first=first, after=after, order=order)
         return AlertConnection(
-            edges=[AlertEdge(cursor=service.encode_cursor(a), node=AlertType.from_model(a)) for a in page.alerts],
+            edges=[AlertEdge(cursor=service.encode_cursor(a, order), node=AlertType.from_model(a))
+                   for a in page.alerts],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
+
+    @strawberry.field(description="How many open alerts the caller may see, by state (the filter as for alerts; "
+                                  "its state is ignored).")
+    async def alert_counts(self, info: Info[Context, None], filter: AlertFilterInput | None = None) -> AlertCounts:
+        ctx = info.context
+        principal = ctx.person()
+        counted = await service.counts(session=ctx.session, mine_id=principal.mine_id,
+                                       criteria=replace(_criteria(principal, filter), state=None))
+        return AlertCounts(unacknowledged=counted.unacknowledged, acknowledged=counted.acknowledged)
 
     @strawberry.field(description="One alert (null when missing, of another mine, or not visible to the caller).")
     async def alert(self, info: Info[Context, None], id: strawberry.ID) -> AlertType | None:
@@ -116,10 +140,10 @@ class Subscription:
         ctx = info.context
         principal = ctx.authenticated()
         if principal.is_device:
-            raise ClientError("devices do not watch alerts", "FORBIDDEN")
+            raise NotAllowed("devices do not watch alerts")
         area = parse_optional_id(area_id, "areaId")
         if area is not None and not CanSeeAlert.sees_whole_mine(principal) and area != principal.area_id:
-            raise ClientError("you can watch your own area's alerts only", "FORBIDDEN")
+            raise NotAllowed("you can watch your own area's alerts only")
         async for raw in ctx.bus.subscribe(channel_for(principal.mine_id)):
             event = AlertEvent.model_validate_json(raw)
             if area is not None and event.area_id not in (None, area):

@@ -7,40 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-
-class AlertSource(enum.StrEnum):
-    SENSOR = "SENSOR"
-    VISION = "VISION"
-    HAZARD_OVERDUE = "HAZARD_OVERDUE"
-    MANUAL = "MANUAL"
-
-
-class AlertSeverity(enum.StrEnum):
-    """Ordered: INFO < WARNING < ALARM < CRITICAL (compare with `rank`)."""
-
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ALARM = "ALARM"
-    CRITICAL = "CRITICAL"
-
-    @property
-    def rank(self) -> int:
-        return SEVERITY_ORDER.index(self)
-
-
-SEVERITY_ORDER: tuple[AlertSeverity, ...] = (AlertSeverity.INFO, AlertSeverity.WARNING, AlertSeverity.ALARM,
-                                             AlertSeverity.CRITICAL)
-
-
-class AlertState(enum.StrEnum):
-    RAISED = "RAISED"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    RESOLVED = "RESOLVED"
-
-
-class AlertVerdict(enum.StrEnum):
-    CONFIRMED = "CONFIRMED"
-    FALSE_ALARM = "FALSE_ALARM"
+# the vocabulary is the contract's; the backend's modules may take it from here
+from contracts.alerts import AlertSeverity, AlertState
 
 
 class AlertStep(enum.StrEnum):
@@ -51,6 +19,16 @@ class AlertStep(enum.StrEnum):
 
 
 OPEN_STATES = frozenset({AlertState.RAISED, AlertState.ACKNOWLEDGED})
+
+
+class AlertOrder(enum.StrEnum):
+    """How a list of alerts is ordered."""
+
+    NEWEST = "NEWEST"  # by first raise, newest first (the history)
+    OPEN_FIRST = "OPEN_FIRST"  # unacknowledged, then acknowledged, then resolved; most severe, then latest raise
+
+
+STATE_RANK: Mapping[AlertState, int] = {AlertState.RAISED: 0, AlertState.ACKNOWLEDGED: 1, AlertState.RESOLVED: 2}
 ALLOWED_FROM: Mapping[AlertStep, frozenset[AlertState]] = {
     AlertStep.ACKNOWLEDGE: frozenset({AlertState.RAISED}),
     AlertStep.RESOLVE: OPEN_STATES,

@@ -14,6 +14,8 @@ from datetime import datetime
 from backend.alerts import flows
 from backend.config import Settings
 from backend.database.base import utcnow
+from backend.database.unit_of_work import commit_and_publish
+from backend.inspections import flows as inspection_flows
 from backend.platform import Platform
 
 logger = logging.getLogger(__name__)
@@ -31,13 +33,17 @@ async def sweep_once(platform: Platform, *, now: datetime | None = None) -> Swee
     now = now or utcnow()
     async with platform.session_factory() as session:
         raised, resolved = await flows.sweep_overdue_hazards(session, now=now)
-        await flows.commit_and_publish(session, platform.bus)
+        await commit_and_publish(session, platform.publisher)
+    async with platform.session_factory() as session:  # missed inspection checks and overdue risk reviews
+        checks_raised, checks_resolved = await inspection_flows.sweep_overdue(session, now=now)
+        await commit_and_publish(session, platform.publisher)
+    raised, resolved = raised + checks_raised, resolved + checks_resolved
     async with platform.session_factory() as session:
         escalated = await flows.escalate_due(session, now=now)
-        await flows.commit_and_publish(session, platform.bus)
+        await commit_and_publish(session, platform.publisher)
     report = SweepReport(escalated=len(escalated), overdue_raised=raised, overdue_resolved=resolved)
     if escalated or raised or resolved:
-        logger.info("alerts sweep: %s escalated, %s overdue-hazard alerts raised, %s resolved",
+        logger.info("alerts sweep: %s escalated, %s overdue alerts raised (hazards, checks, reviews), %s resolved",
                     report.escalated, report.overdue_raised, report.overdue_resolved)
     return report
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,19 +12,13 @@ from backend.accounts.types import PersonType
 from backend.alerts import loaders
 from backend.alerts.events import AlertEventKind
 from backend.alerts.models import Alert
-from backend.alerts.rules import (
-    AlertSeverity,
-    AlertSource,
-    AlertState,
-    AlertVerdict,
-    EscalationTarget,
-    escalation_target,
-)
+from backend.alerts.rules import AlertOrder, EscalationTarget, escalation_target
 from backend.graphql.context import Context
-from backend.graphql.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from backend.graphql.errors import InvalidTransitionType, NotAllowedType, NotFoundType, ValidationFailedType
 from backend.hazards.types import HazardGradeType, HazardType, PageInfo
 from backend.org.types import AreaType
 from backend.storage.service import download_url
+from contracts.alerts import AlertSeverity, AlertSource, AlertState, AlertVerdict
 
 AlertSourceType = strawberry.enum(AlertSource, name="AlertSource")
 AlertSeverityType = strawberry.enum(AlertSeverity, name="AlertSeverity",
@@ -32,7 +26,13 @@ AlertSeverityType = strawberry.enum(AlertSeverity, name="AlertSeverity",
 AlertStateType = strawberry.enum(AlertState, name="AlertState")
 AlertVerdictType = strawberry.enum(AlertVerdict, name="AlertVerdict")
 AlertEventKindType = strawberry.enum(AlertEventKind, name="AlertEventKind")
+AlertOrderType = strawberry.enum(AlertOrder, name="AlertOrder", description=(
+    "NEWEST: by first raise, newest first. OPEN_FIRST: unacknowledged, then acknowledged, then resolved; "
+    "each the most severe first, then the latest raised."))
 SNAPSHOT_URL_MINUTES = 10
+
+if TYPE_CHECKING:
+    from backend.positioning.types import EvacuationType
 
 
 @strawberry.type(name="Alert")
@@ -56,6 +56,8 @@ class AlertType:
     escalation_level: int = strawberry.field(
         description="Steps up the chain while unacknowledged: 0 none, 1 the area manager, 2 the mine managers.")
     escalated_at: datetime | None
+    is_drill: bool = strawberry.field(description="Raised in a drill: never counted in KPIs, never cut real power.")
+    drill_id: strawberry.ID | None = strawberry.field(description="The drill it was raised in (null: a real alert).")
 
     @classmethod
     def from_model(cls, alert: Alert) -> AlertType:
@@ -66,6 +68,8 @@ class AlertType:
             last_raised_at=alert.last_raised_at, acknowledged_at=alert.acknowledged_at, verdict=alert.verdict,
             note=alert.note, resolved_at=alert.resolved_at, resolution_note=alert.resolution_note,
             escalation_level=alert.escalation_level, escalated_at=alert.escalated_at,
+            is_drill=alert.drill_id is not None,
+            drill_id=strawberry.ID(str(alert.drill_id)) if alert.drill_id else None,
         )
 
     @strawberry.field(description="The area, or null for a mine-wide alert.")
@@ -80,6 +84,13 @@ class AlertType:
         if self.model.acknowledged_by_id is None:
             return None
         user = await loaders.users(info.context).load(self.model.acknowledged_by_id)
+        return PersonType.from_model(user) if user else None
+
+    @strawberry.field(description="The person who raised it (null when a sensor, a camera or the system did).")
+    async def raised_by(self, info: Info[Context, None]) -> PersonType | None:
+        if self.model.raised_by_id is None:
+            return None
+        user = await loaders.users(info.context).load(self.model.raised_by_id)
         return PersonType.from_model(user) if user else None
 
     @strawberry.field(description="The person who resolved it (null when a sensor, a device or the system did).")
@@ -119,6 +130,14 @@ class AlertType:
         hazard = await loaders.hazards(info.context).load(self.model.hazard_id)
         return HazardType.from_model(hazard) if hazard else None
 
+    @strawberry.field(description="The evacuation list of an alarm or power cut: the people in the affected areas "
+                                  "when it was raised, followed out (null: none). Live: subscription evacuation.")
+    async def evacuation(self, info: Info[Context, None]) -> Annotated[
+            EvacuationType, strawberry.lazy("backend.positioning.types")] | None:
+        from backend.positioning.resolvers import evacuation_of
+
+        return await evacuation_of(info.context.session, self.model.id)
+
 
 @strawberry.type
 class AlertEdge:
@@ -130,6 +149,16 @@ class AlertEdge:
 class AlertConnection:
     edges: list[AlertEdge]
     page_info: PageInfo
+
+
+@strawberry.type(description="Open alerts the caller may see, counted by the server (the same filter as the list).")
+class AlertCounts:
+    unacknowledged: int = strawberry.field(description="RAISED: nobody has acknowledged them yet.")
+    acknowledged: int = strawberry.field(description="ACKNOWLEDGED, not yet resolved.")
+
+    @strawberry.field(description="unacknowledged + acknowledged")
+    def open(self) -> int:
+        return self.unacknowledged + self.acknowledged
 
 
 @strawberry.type(name="AlertEvent")
@@ -176,9 +205,10 @@ class OpenHazardFromAlertInput:
     suggested_grade: HazardGradeType | None = None  # type: ignore[valid-type]
 
 
-AlertResult = Annotated[AlertType | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
+AlertResult = Annotated[AlertType | InvalidTransitionType | NotAllowedType | NotFoundType | ValidationFailedType,
                         strawberry.union("AlertResult")]
-RaiseManualAlertResult = Annotated[AlertType | NotAllowed | ValidationFailed,
+RaiseManualAlertResult = Annotated[AlertType | NotAllowedType | ValidationFailedType,
                                    strawberry.union("RaiseManualAlertResult")]
-OpenHazardFromAlertResult = Annotated[HazardType | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
-                                      strawberry.union("OpenHazardFromAlertResult")]
+OpenHazardFromAlertResult = Annotated[
+    HazardType | InvalidTransitionType | NotAllowedType | NotFoundType | ValidationFailedType,
+    strawberry.union("OpenHazardFromAlertResult")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import json
@@ -49,6 +50,22 @@ class ChainLink:
     prev_hash: str
 
     def digest(self) -> str:
+        return hashlib.sha256(self._encoded().encode()).hexdigest()
+
+    def digest_parts(self) -> tuple[str, str, str]:
+        """(head, middle, tail) of the hashed text around prev_hash and seq: the digest is the SHA-256 of
+        head + prev_hash + middle + str(seq) + tail, so the database can chain the entry at commit (it knows
+        the head then) without the writer waiting for it. seq and prev_hash of self are not used."""
+        while True:
+            marker = uuid.uuid4().hex
+            prev_marker, seq_marker = f"prev-{marker}", f"seq-{marker}"
+            encoded = dataclasses.replace(self, prev_hash=prev_marker, seq=seq_marker)._encoded()  # type: ignore[arg-type]
+            head, prev_found, rest = encoded.partition(prev_marker)
+            middle, seq_found, tail = rest.partition(f'"{seq_marker}"')
+            if prev_found and seq_found and marker not in head + middle + tail:
+                return head, middle, tail
+
+    def _encoded(self) -> str:
         body = {
             "seq": self.seq,
             "at": self.at.isoformat(timespec="microseconds"),
@@ -64,8 +81,7 @@ class ChainLink:
             "reason": self.reason,
             "prev_hash": self.prev_hash,
         }
-        encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-        return hashlib.sha256(encoded.encode()).hexdigest()
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 class ChainProblem(enum.StrEnum):

@@ -23,15 +23,9 @@ class AuditChainHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditEntry(IdMixin, Base):
-    __tablename__ = "audit_entries"
-    __table_args__ = (
-        UniqueConstraint("mine_id", "seq"),
-        Index("ix_audit_entries_subject", "subject_id", "seq"),
-    )
+class AuditContent:
+    """What an entry says: when, who, what, about which subject, before and after, why."""
 
-    mine_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mines.id"))
-    seq: Mapped[int]
     at: Mapped[datetime]
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(String(36))
@@ -43,6 +37,17 @@ class AuditEntry(IdMixin, Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(IdMixin, AuditContent, Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        UniqueConstraint("mine_id", "seq"),
+        Index("ix_audit_entries_subject", "subject_id", "seq"),
+    )
+
+    mine_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mines.id"))
+    seq: Mapped[int]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -53,3 +58,21 @@ class AuditEntry(IdMixin, Base):
             subject_id=self.subject_id, before=self.before, after=self.after, reason=self.reason,
             prev_hash=self.prev_hash,
         )
+
+
+class AuditPendingEntry(AuditContent, Base):
+    """An entry waiting, within its own transaction, to be chained at COMMIT (PostgreSQL).
+
+    The writer inserts it with the hashed text around prev_hash and seq (`ChainLink.digest_parts`); a deferred
+    trigger (migration 7c3e9a1f5b20) runs inside the COMMIT: it locks the mine's head, numbers and hashes the
+    entry, inserts it into audit_entries, moves the head and deletes this row. The head is locked only for that
+    moment inside the database, never while the writer's process is busy. Rows never outlive their transaction.
+    """
+
+    __tablename__ = "audit_pending_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the audit entry's id
+    mine_id: Mapped[uuid.UUID]
+    digest_head: Mapped[str] = mapped_column(Text)
+    digest_middle: Mapped[str] = mapped_column(Text)
+    digest_tail: Mapped[str] = mapped_column(Text)

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from backend.accounts.types import PersonType
 from backend.audit.chain import ChainProblem, ChainVerdict
+from backend.responsibility.types import ListResponsible
 
 ChainProblemType = strawberry.enum(ChainProblem, name="ChainProblem")
 
@@ -24,6 +25,9 @@ class TimelineEntry:
     before: JSON | None
     after: JSON | None
     responsible: PersonType | None
+    list_responsible: list[ListResponsible] = strawberry.field(
+        default_factory=list, description="who the responsibility lists in force at that moment made responsible "
+                                          "for the record (hazards: for its area and level), with the list versions")
 
 
 @strawberry.type

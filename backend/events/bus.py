@@ -1,4 +1,8 @@
-"""EventBus implementations. Messages are pydantic models serialised to JSON strings."""
+"""EventBus implementations. Messages are pydantic models serialised to JSON strings.
+
+Every call that talks to Redis or NATS is bounded (connect and ping timeouts); writers never call the bus
+themselves: they queue events in the outbox (`publish_after_commit`) and backend/events/outbox.py publishes.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import abc
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +23,15 @@ from backend.config import Settings
 logger = logging.getLogger(__name__)
 PENDING_EVENTS_KEY = "minesafe.pending_events"
 SUBSCRIBER_QUEUE_SIZE = 1000
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+class PendingEvent(NamedTuple):
+    """An event its transaction wrote to the outbox, to publish once that transaction has committed."""
+
+    id: uuid.UUID
+    channel: str
+    message: str
 
 
 class EventBus(abc.ABC):
@@ -27,6 +42,9 @@ class EventBus(abc.ABC):
 
     @abc.abstractmethod
     def subscribe(self, channel: str) -> AsyncIterator[str]: ...
+
+    async def ping(self) -> None:  # noqa: B027 - in-process: always there
+        """Raise when the bus cannot be reached (callers bound it with a timeout)."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
@@ -64,7 +82,11 @@ class RedisEventBus(EventBus):
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url, decode_responses=True)
+        self._redis = redis.from_url(url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                     health_check_interval=30)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
 
     async def publish(self, channel: str, message: str) -> None:
         await self._redis.publish(channel, message)
@@ -97,13 +119,25 @@ class NatsEventBus(EventBus):
             if self._client is None:
                 import nats
 
-                self._client = await nats.connect(self._url)
+                self._client = await nats.connect(self._url, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                                  max_reconnect_attempts=-1, reconnect_time_wait=1)
             return self._client
 
-    async def publish(self, channel: str, message: str) -> None:
+    async def _connected(self):  # type: ignore[no-untyped-def]
+        """The client, which must be connected now: while it reconnects NATS would only buffer in memory."""
         client = await self._connection()
+        if not client.is_connected:
+            raise ConnectionError("NATS is not connected (reconnecting)")
+        return client
+
+    async def ping(self) -> None:
+        client = await self._connected()
+        await client.flush(timeout=CONNECT_TIMEOUT_SECONDS)
+
+    async def publish(self, channel: str, message: str) -> None:
+        client = await self._connected()
         await client.publish(channel, message.encode())
-        await client.flush()
+        await client.flush(timeout=CONNECT_TIMEOUT_SECONDS)
 
     async def subscribe(self, channel: str) -> AsyncIterator[str]:
         client = await self._connection()
@@ -117,8 +151,15 @@ class NatsEventBus(EventBus):
                 await subscription.unsubscribe()
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.drain()
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await asyncio.wait_for(client.drain() if client.is_connected else client.close(),
+                                       CONNECT_TIMEOUT_SECONDS)
+            except Exception as error:  # closing a client whose server is gone
+                logger.info("NATS close: %s", error)
+                with contextlib.suppress(Exception):
+                    await client.close()
 
 
 def create_event_bus(settings: Settings) -> EventBus:
@@ -130,9 +171,14 @@ def create_event_bus(settings: Settings) -> EventBus:
 
 
 def publish_after_commit(session: AsyncSession, channel: str, message: BaseModel) -> None:
-    """Queue an event; it is published only once the session's transaction has committed."""
-    session.info.setdefault(PENDING_EVENTS_KEY, []).append((channel, message.model_dump_json()))
+    """Write an event to the outbox in the session's transaction; it is published once that has committed
+    (at once, or later from the outbox when the bus is down), and never when it rolls back."""
+    from backend.events.models import OutboxEvent
+
+    event = PendingEvent(uuid.uuid4(), channel, message.model_dump_json())
+    session.add(OutboxEvent(id=event.id, channel=channel, message=event.message))
+    session.info.setdefault(PENDING_EVENTS_KEY, []).append(event)
 
 
-def take_pending_events(session: AsyncSession) -> list[tuple[str, str]]:
+def take_pending_events(session: AsyncSession) -> list[PendingEvent]:
     return session.info.pop(PENDING_EVENTS_KEY, [])

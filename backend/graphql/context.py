@@ -26,8 +26,8 @@ from strawberry.fastapi import BaseContext
 from backend.accounts.models import Device
 from backend.accounts.roles import Principal, PrincipalKind, Role
 from backend.accounts.security import DEVICE_TOKEN_PREFIX, InvalidToken, decode_access_token, digest_token
+from backend.errors import NotAllowed, NotFound, Unauthenticated
 from backend.events.bus import take_pending_events
-from backend.graphql.errors import ClientError, NotAllowedError, NotFoundError, UnauthenticatedError
 from backend.platform import Platform
 
 
@@ -53,8 +53,9 @@ _OPERATION_SCOPE: ContextVar[tuple[Context, DatabaseScope] | None] = ContextVar(
 
 
 class Context(BaseContext):
-    def __init__(self, platform: Platform, authorization: str | None) -> None:
+    def __init__(self, platform: Platform, authorization: str | None, client_address: str = "unknown") -> None:
         super().__init__()
+        self.client_address = client_address  # the peer (behind a proxy: uvicorn's --proxy-headers sets it)
         self.platform = platform
         self.settings = platform.settings
         self.store = platform.store
@@ -82,8 +83,10 @@ class Context(BaseContext):
         return scope.session
 
     @property
-    def _session_lock(self) -> asyncio.Lock:
-        """Sibling fields resolving concurrently take turns on the scope's one session."""
+    def session_lock(self) -> asyncio.Lock:
+        """The lock that users of `session` take turns on: hold it (`async with ctx.session_lock:`) around session
+        work in a resolver that may run beside others — a nested field, a list item — as DataLoader batches
+        do. Root fields run one after another and need it only when they share code with nested ones."""
         return self._scope().lock
 
     @asynccontextmanager
@@ -105,11 +108,11 @@ class Context(BaseContext):
         await self._scope().release()
 
     async def commit(self) -> None:
-        """Commit, then publish the events the transaction queued."""
+        """Commit (the events go with it, in the outbox), then hand them to the publisher: the answer never
+        waits for the bus, nor fails with it."""
         session = self.session
         await session.commit()
-        for channel, message in take_pending_events(session):
-            await self.bus.publish(channel, message)
+        self.platform.publisher.submit(take_pending_events(session))
 
     async def rollback(self) -> None:
         session = self._scope().session
@@ -161,14 +164,14 @@ class Context(BaseContext):
 
     def authenticated(self) -> Principal:
         if self._principal is None:
-            raise UnauthenticatedError(self._auth_error or "sign in first")
+            raise Unauthenticated(self._auth_error or "sign in first")
         return self._principal
 
     def person(self) -> Principal:
         """The caller, who must be a person: devices upload and report only."""
         principal = self.authenticated()
         if principal.is_device:
-            raise ClientError("this is for people, not devices", "FORBIDDEN")
+            raise NotAllowed("this is for people, not devices")
         return principal
 
     def require(self, *roles: Role) -> Principal:
@@ -176,13 +179,13 @@ class Context(BaseContext):
         principal = self.authenticated()
         if roles and not principal.has_any(*roles):
             wanted = ", ".join(r.value for r in roles)
-            raise NotAllowedError(f"this needs one of the roles: {wanted}")
+            raise NotAllowed(f"this needs one of the roles: {wanted}")
         return principal
 
     def require_same_mine(self, mine_id: uuid.UUID, what: str = "record") -> None:
         """Other mines' records look exactly like missing ones."""
         if self.authenticated().mine_id != mine_id:
-            raise NotFoundError(f"no such {what}")
+            raise NotFound(f"no such {what}")
 
     # --- dataloaders ----------------------------------------------------------------------
     def loader(self, name: str, batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -228,7 +231,8 @@ async def get_context(request: Request = None, websocket: WebSocket = None):  # 
     """FastAPI dependency: one Context per HTTP request or websocket connection."""
     connection = request or websocket
     platform: Platform = connection.app.state.platform
-    context = Context(platform, connection.headers.get("authorization"))
+    client = connection.client
+    context = Context(platform, connection.headers.get("authorization"), client.host if client else "unknown")
     try:
         yield context
     finally:

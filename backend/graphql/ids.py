@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from backend.graphql.errors import ValidationFailedError
+from backend.errors import ValidationFailed
 
 
 def parse_id(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError as error:
-        raise ValidationFailedError(f"{field} is not a valid id", field=field) from error
+        raise ValidationFailed(f"{field} is not a valid id", field=field) from error
 
 
 def parse_optional_id(value: str | None, field: str) -> uuid.UUID | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -18,30 +19,54 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from backend.accounts import resolvers as accounts
 from backend.alerts import resolvers as alerts
 from backend.audit import resolvers as audit
 from backend.config import Settings, get_settings
+from backend.drills import resolvers as drills
 from backend.graphql.context import DatabaseScopes
-from backend.graphql.errors import should_mask_error
+from backend.graphql.edge import EdgeChecks, EdgePolicy
+from backend.graphql.errors import is_unavailable, log_error, should_mask_error, unavailable_error
+from backend.graphql.execution import MinesafeExecution, plan_fields
 from backend.hazards import resolvers as hazards
+from backend.inspections import resolvers as inspections
 from backend.kpi import resolvers as kpi
 from backend.org import resolvers as org
+from backend.permits import resolvers as permits
+from backend.positioning import resolvers as positioning
+from backend.reports import resolvers as reports
+from backend.responsibility import resolvers as responsibility
+from backend.risks import resolvers as risks
 from backend.sensors import resolvers as sensors
 from backend.storage import resolvers as storage
 from backend.storage.types import BIG_INT, BigInt
-from backend.training import resolvers as training
+from backend.training.bank import resolvers as training_bank
+from backend.training.courses import resolvers as training_courses
+from backend.training.exams import resolvers as training_exams
+from backend.training.mentoring import resolvers as training_mentoring
+from backend.training.record import resolvers as training_record
 from backend.vision import resolvers as vision
 
-DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query, training.Query,
-                                     alerts.Query, sensors.Query, vision.Query)
-DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation, training.Mutation,
-                                        alerts.Mutation, sensors.Mutation, vision.Mutation)
-DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription, alerts.Subscription)
+# training's sub-packages in the order their fields have always had in the SDL
+TRAINING_QUERIES: tuple[type, ...] = (training_courses.Query, training_exams.Query, training_record.Query,
+                                      training_mentoring.Query, training_bank.Query, training_exams.LeaderboardQuery)
+TRAINING_MUTATIONS: tuple[type, ...] = (training_courses.Mutation, training_bank.Mutation, training_exams.Mutation,
+                                        training_mentoring.Mutation)
+DOMAIN_QUERIES: tuple[type, ...] = (accounts.Query, org.Query, hazards.Query, audit.Query, kpi.Query, *TRAINING_QUERIES,
+                                     alerts.Query, sensors.Query, vision.Query, responsibility.Query,
+                                     reports.Query, risks.Query, inspections.Query, permits.Query,
+                                     positioning.Query, drills.Query)
+DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazards.Mutation, *TRAINING_MUTATIONS,
+                                        alerts.Mutation, sensors.Mutation, vision.Mutation,
+                                        org.Mutation, responsibility.Mutation, kpi.Mutation, reports.Mutation,
+                                        risks.Mutation, inspections.Mutation, permits.Mutation, positioning.Mutation,
+                                        drills.Mutation)
+DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription, alerts.Subscription, permits.Subscription,
+                                          positioning.Subscription)
 
+logger = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
@@ -60,27 +85,29 @@ AWARE_DATETIME = strawberry.scalar(name="DateTime", description="Date with time 
                                    serialize=datetime.isoformat, parse_value=parse_aware_datetime)
 
 
-class SerialRootFields(StrawberryGraphQLCoreExecutionContext):
-    """Top-level fields run one after another (as for mutations): they share the request's one session.
-
-    Sibling root fields (`{ me { id } areas { id } }`, aliases) would otherwise use the AsyncSession
-    concurrently, which SQLAlchemy refuses. Nested fields still resolve concurrently through DataLoaders.
-    """
-
-    def execute_fields(self, parent_type, source_value, path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if path is None:
-            return self.execute_fields_serially(parent_type, source_value, path, *args, **kwargs)
-        return super().execute_fields(parent_type, source_value, path, *args, **kwargs)
-
-
 class ResolvePrincipal(SchemaExtension):
     """Read the caller's token once per operation, before any resolver runs."""
 
     async def on_execute(self):  # type: ignore[no-untyped-def,override]
         context = self.execution_context.context
         if hasattr(context, "resolve_principal"):
-            await context.resolve_principal()
+            try:
+                await context.resolve_principal()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                logger.warning("unavailable reading the caller's token: %s: %s", type(error).__name__, error)
+                self.execution_context.result = ExecutionResult(data=None, errors=[unavailable_error()])
         yield
+
+
+class MinesafeSchema(strawberry.Schema):
+    """strawberry's schema, logging by kind: a client's mistake is INFO and an outage WARNING, neither with a
+    traceback (anyone could flood the logs or trip ERROR alerts with them); only a server fault is ERROR."""
+
+    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def,override]
+        for error in errors:
+            log_error(error)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -91,7 +118,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    policy = EdgePolicy()
+    schema = MinesafeSchema(
         query=merge_types("Query", DOMAIN_QUERIES),
         mutation=merge_types("Mutation", DOMAIN_MUTATIONS),
         subscription=merge_types("Subscription", DOMAIN_SUBSCRIPTIONS),
@@ -103,11 +131,15 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
             DatabaseScopes,
             ResolvePrincipal,
+            lambda: EdgeChecks(policy=policy, introspection_needs_sign_in=settings.environment == "production"),
             lambda: MaskErrors(should_mask_error=should_mask_error),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: AWARE_DATETIME, BigInt: BIG_INT}),
-        execution_context_class=SerialRootFields,
+        execution_context_class=MinesafeExecution,
     )
+    policy.describe(schema)
+    plan_fields(schema._schema)
+    return schema
 
 
 def export_sdl(path: Path = SDL_PATH) -> str:

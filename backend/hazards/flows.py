@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +17,8 @@ from backend.accounts.roles import Principal, PrincipalKind
 from backend.audit.flows import record_audit
 from backend.config import Settings
 from backend.database.base import utcnow
+from backend.errors import DomainError, InvalidTransition, ValidationFailed
 from backend.events import publish_after_commit
-from backend.graphql.errors import DomainError, InvalidTransitionError, ValidationFailedError
-from backend.graphql.text import clean_text
 from backend.hazards import service
 from backend.hazards.events import HazardEvent, HazardEventKind, channel_for
 from backend.hazards.models import Hazard, HazardPhoto, PhotoStage
@@ -34,38 +33,38 @@ from backend.hazards.permissions import (
 )
 from backend.hazards.photos import PhotoRejectedError, process_photo
 from backend.hazards.rules import (
-    HazardGrade,
-    HazardLevel,
-    HazardSource,
-    HazardState,
     HazardStep,
     can_take,
+    category_name,
     check_treatment_plan,
     default_deadline,
+    plan_deadline,
 )
 from backend.org import service as org_service
+from backend.risks import dynamic as risk_dynamic
 from backend.storage.base import ObjectStore
 from backend.storage.models import UploadKind
 from backend.storage.service import consume_upload
+from backend.validation import clean_text
+from contracts.errors import ErrorCode
+from contracts.hazards import HazardGrade, HazardLevel, HazardSource, HazardState
 
 logger = logging.getLogger(__name__)
 MAX_PHOTOS = 9
 MAX_TEXT = 4000
 SOURCE_NAMESPACE = uuid.UUID("6f1c0d7e-2b7a-4d8e-9a51-3c1f0e6b9d42")
+CLIENT_ID_NAMESPACE = uuid.UUID("0b6f7d52-8c1e-4f3a-9d27-5e4a1c9b7f10")  # a report whose client id was taken
 
 
 class PhotoRejected(DomainError):
     """A photo failed verification; the whole report is refused with the reason."""
 
+    code = ErrorCode.PHOTO_REJECTED
+
     def __init__(self, message: str, *, key: str, reason: str) -> None:
         super().__init__(message)
         self.key = key
         self.reason = reason
-
-    def to_graphql(self) -> Any:
-        from backend.hazards.types import PhotoRejectedType
-
-        return PhotoRejectedType(message=self.message, key=self.key, reason=self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def snapshot(hazard: Hazard) -> dict[str, Any]:
 
 def _require_step(hazard: Hazard, step: HazardStep) -> None:
     if not can_take(step, hazard.state):
-        raise InvalidTransitionError(
+        raise InvalidTransition(
             f"cannot {step.value.replace('_', ' ')} a hazard that is {hazard.state.value}",
             current_state=hazard.state.value)
 
@@ -108,6 +107,7 @@ async def _transition(session: AsyncSession, *, actor: Principal, hazard: Hazard
     publish_after_commit(session, channel_for(hazard.mine_id), HazardEvent(
         kind=kind, hazard_id=hazard.id, mine_id=hazard.mine_id, area_id=hazard.area_id,
         responsible_id=hazard.responsible_id, state=hazard.state.value, at=hazard.updated_at))
+    await risk_dynamic.on_hazard_changed(session, actor=actor, hazard=hazard)  # the risk points at it follow
     return hazard
 
 
@@ -115,11 +115,11 @@ async def _store_photos(session: AsyncSession, *, storage: PhotoStorage, actor: 
                         stage: PhotoStage, keys: Sequence[str], used_by: str) -> list[str]:
     """Verify and re-encode each uploaded photo; returns the original upload keys (to delete after commit)."""
     if not keys:
-        raise ValidationFailedError("at least one photo is required", field="photoKeys")
+        raise ValidationFailed("at least one photo is required", field="photoKeys")
     if len(keys) > MAX_PHOTOS:
-        raise ValidationFailedError(f"at most {MAX_PHOTOS} photos", field="photoKeys")
+        raise ValidationFailed(f"at most {MAX_PHOTOS} photos", field="photoKeys")
     if len(set(keys)) != len(keys):
-        raise ValidationFailedError("the same photo is named twice", field="photoKeys")
+        raise ValidationFailed("the same photo is named twice", field="photoKeys")
     settings = storage.settings
     written: list[str] = []
     try:
@@ -149,24 +149,62 @@ async def _store_photos(session: AsyncSession, *, storage: PhotoStorage, actor: 
     return list(keys)
 
 
+OBSERVED_AHEAD = timedelta(minutes=5)
+OBSERVED_BEHIND = timedelta(days=30)
+
+
+def _observed(observed_at: datetime | None) -> datetime | None:
+    """When the reporter saw it: not ahead of the server (5 min allowed for device clocks), not over 30 days ago."""
+    if observed_at is None:
+        return None
+    if observed_at.tzinfo is None:
+        raise ValidationFailed("observedAt needs a time zone", field="observedAt")
+    now = utcnow()
+    if observed_at > now + OBSERVED_AHEAD or observed_at < now - OBSERVED_BEHIND:
+        raise ValidationFailed("observedAt must be within the last 30 days and not in the future",
+                                    field="observedAt")
+    return min(observed_at, now)
+
+
 async def report(session: AsyncSession, *, storage: PhotoStorage, actor: Principal, client_id: uuid.UUID,
-                 area_id: uuid.UUID, description: str, location: str | None,
-                 suggested_grade: HazardGrade | None, photo_keys: Sequence[str]) -> tuple[Hazard, list[str]]:
-    """Report a hazard; the same client id from the same reporter returns the first report."""
+                 area_id: uuid.UUID, description: str | None, location: str | None,
+                 suggested_grade: HazardGrade | None, photo_keys: Sequence[str],
+                 category_id: uuid.UUID | None = None,
+                 observed_at: datetime | None = None) -> tuple[Hazard, list[str]]:
+    """Report a hazard; the same client id from the same reporter returns the first report.
+
+    With a category of the mine the description may be left out: the category's name stands for it.
+    """
+    hazard_id = client_id
     existing = await service.get(session=session, hazard_id=client_id)
+    if existing is not None and existing.mine_id != actor.mine_id:
+        hazard_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{actor.mine_id}:{actor.id}:{client_id}")
+        existing = await service.get(session=session, hazard_id=hazard_id)
     if existing is not None:
         if existing.reporter_id == actor.id and existing.mine_id == actor.mine_id:
             return existing, []
-        raise ValidationFailedError("this client id is already used by another report", field="clientId")
+        raise ValidationFailed("this client id is already used by another report", field="clientId")
     area = await org_service.get_area(session=session, area_id=area_id)
     if area is None or area.mine_id != actor.mine_id:
-        raise ValidationFailedError("no such area in your mine", field="areaId")
-    text = _text(description, "description", required=True)
+        raise ValidationFailed("no such area in your mine", field="areaId")
+    if area.retired_at is not None:
+        raise ValidationFailed("the area is retired; report it in the area that replaced it", field="areaId")
+    category = None
+    if category_id is not None:
+        category = await service.category(session=session, category_id=category_id)
+        if category is None or category.mine_id != actor.mine_id or not category.is_active:
+            raise ValidationFailed("no such hazard category in your mine", field="categoryId")
+    observed = _observed(observed_at)
+    text = _text(description, "description", required=category is None)
+    if not text and category is not None:
+        text = category_name(category)
     hazard = Hazard(
-        id=client_id, mine_id=actor.mine_id, area_id=area_id, state=HazardState.REPORTED,
+        id=hazard_id, mine_id=actor.mine_id, area_id=area_id, state=HazardState.REPORTED,
         source=HazardSource.ROBOT if actor.kind is PrincipalKind.DEVICE else HazardSource.PERSON,
         reporter_id=actor.id, reporter_name=actor.name, description=text,
-        location=_text(location, "location", limit=300), suggested_grade=suggested_grade,
+        location=_text(location, "location", limit=300),
+        suggested_grade=suggested_grade or (category.suggested_grade if category else None),
+        category_id=category.id if category else None, observed_at=observed,
     )
     session.add(hazard)
     await session.flush()
@@ -179,8 +217,9 @@ async def report(session: AsyncSession, *, storage: PhotoStorage, actor: Princip
 
 async def open_from_source(session: AsyncSession, *, actor: Principal | None, mine_id: uuid.UUID,
                            area_id: uuid.UUID, source: HazardSource, source_ref: str, description: str,
-                           suggested_grade: HazardGrade | None = None) -> Hazard:
-    """Open a hazard from an alert, a vision event or a failed inspection (once per source record)."""
+                           suggested_grade: HazardGrade | None = None, drill_id: uuid.UUID | None = None) -> Hazard:
+    """Open a hazard from an alert, a vision event or a failed inspection (once per source record); ``drill_id``:
+    opened in a drill (from a drill alert)."""
     existing = await service.find_by_source(session=session, mine_id=mine_id, source=source, source_ref=source_ref)
     if existing is not None:
         return existing
@@ -189,6 +228,7 @@ async def open_from_source(session: AsyncSession, *, actor: Principal | None, mi
         area_id=area_id, state=HazardState.REPORTED, source=source, source_ref=source_ref,
         reporter_id=actor.id if actor else mine_id, reporter_name=actor.name if actor else source.value.lower(),
         description=_text(description, "description", required=True) or "", suggested_grade=suggested_grade,
+        drill_id=drill_id,
     )
     session.add(hazard)
     await session.flush()
@@ -198,6 +238,7 @@ async def open_from_source(session: AsyncSession, *, actor: Principal | None, mi
         publish_after_commit(session, channel_for(mine_id), HazardEvent(
             kind=HazardEventKind.REPORTED, hazard_id=hazard.id, mine_id=mine_id, area_id=area_id,
             responsible_id=None, state=hazard.state.value, at=hazard.created_at))
+        await risk_dynamic.on_hazard_changed(session, actor=None, hazard=hazard)
         return hazard
     return await _transition(session, actor=actor, hazard=hazard, action="hazard.reported", before={},
                              kind=HazardEventKind.REPORTED)
@@ -206,7 +247,7 @@ async def open_from_source(session: AsyncSession, *, actor: Principal | None, mi
 async def _responsible_in_mine(session: AsyncSession, actor: Principal, responsible_id: uuid.UUID) -> None:
     person = await accounts_service.get(session=session, user_id=responsible_id)
     if person is None or person.mine_id != actor.mine_id or not person.is_active:
-        raise ValidationFailedError("the responsible person is not an active member of your mine",
+        raise ValidationFailed("the responsible person is not an active member of your mine",
                                     field="responsibleId")
 
 
@@ -216,7 +257,7 @@ async def _team_in_mine(session: AsyncSession, actor: Principal, team_id: uuid.U
         return
     (team,) = await org_service.teams_by_ids(session, [team_id])
     if team is None or team.mine_id != actor.mine_id:
-        raise ValidationFailedError("no such team in your mine", field="teamId")
+        raise ValidationFailed("no such team in your mine", field="teamId")
 
 
 async def triage(session: AsyncSession, *, actor: Principal, hazard_id: uuid.UUID, grade: HazardGrade,
@@ -228,18 +269,23 @@ async def triage(session: AsyncSession, *, actor: Principal, hazard_id: uuid.UUI
     CanTriageHazard.check_level(actor, hazard, level)
     _require_step(hazard, HazardStep.TRIAGE)
     if grade is HazardGrade.GENERAL and level is None:
-        raise ValidationFailedError("a general hazard needs a level (A, B or C)", field="level")
+        raise ValidationFailed("a general hazard needs a level (A, B or C)", field="level")
     if grade is HazardGrade.MAJOR:
         plan = check_treatment_plan(treatment_plan)
         if not plan.ok:
-            raise ValidationFailedError("a major hazard needs a treatment plan naming: " + ", ".join(plan.missing),
+            raise ValidationFailed("a major hazard needs a treatment plan naming: " + ", ".join(plan.missing),
                                         field="treatmentPlan")
         level = None
     await _responsible_in_mine(session, actor, responsible_id)
     await _team_in_mine(session, actor, team_id)
     now = utcnow()
     if deadline is not None and deadline <= now:
-        raise ValidationFailedError("the deadline must be in the future", field="deadline")
+        raise ValidationFailed("the deadline must be in the future", field="deadline")
+    if grade is HazardGrade.MAJOR and deadline is None:  # the plan is due within 24 h; the deadline is the plan's
+        deadline = plan_deadline(treatment_plan)
+        if deadline is None or deadline <= now:
+            raise ValidationFailed("the treatment plan's deadline must be a future date (2030-01-31) or a time "
+                                        "with its zone", field="treatmentPlan")
     mine = await org_service.get_mine(session=session, mine_id=hazard.mine_id)
     overrides = (mine.settings or {}).get("hazard_deadline_hours") if mine else None
     before = snapshot(hazard)
@@ -308,7 +354,7 @@ async def reinspect(session: AsyncSession, *, actor: Principal, hazard_id: uuid.
     CanReinspectHazard.check(actor, hazard)
     _require_step(hazard, HazardStep.REINSPECT_PASS if passed else HazardStep.REINSPECT_FAIL)
     if passed and hazard.reinspection_passed_at is not None:
-        raise InvalidTransitionError("this hazard already passed re-inspection; it waits for the sign-off",
+        raise InvalidTransition("this hazard already passed re-inspection; it waits for the sign-off",
                                      current_state=hazard.state.value)
     text = _text(reason, "reason", required=not passed)
     before = snapshot(hazard)
@@ -332,11 +378,11 @@ async def sign_off_major(session: AsyncSession, *, actor: Principal, hazard_id: 
                                                 for_update=True)
     CanSignOffMajorHazard.check(actor, hazard)
     if hazard.grade is not HazardGrade.MAJOR:
-        raise InvalidTransitionError("only major hazards need a mine manager's sign-off",
+        raise InvalidTransition("only major hazards need a mine manager's sign-off",
                                      current_state=hazard.state.value)
     _require_step(hazard, HazardStep.SIGN_OFF)
     if hazard.signed_off_at is not None:
-        raise InvalidTransitionError("this hazard is already signed off", current_state=hazard.state.value)
+        raise InvalidTransition("this hazard is already signed off", current_state=hazard.state.value)
     before = snapshot(hazard)
     hazard.signed_off_by, hazard.signed_off_at = actor.id, utcnow()
     await _transition(session, actor=actor, hazard=hazard, action="hazard.signed_off", before=before,
@@ -371,13 +417,16 @@ async def reassign(session: AsyncSession, *, actor: Principal, hazard_id: uuid.U
     await _responsible_in_mine(session, actor, responsible_id)
     await _team_in_mine(session, actor, team_id)
     if deadline is not None and deadline <= utcnow():
-        raise ValidationFailedError("the deadline must be in the future", field="deadline")
+        raise ValidationFailed("the deadline must be in the future", field="deadline")
     before = snapshot(hazard)
     hazard.responsible_id, hazard.team_id = responsible_id, team_id
     hazard.deadline = deadline or hazard.deadline
     hazard.state = HazardState.ASSIGNED
     return await _transition(session, actor=actor, hazard=hazard, action="hazard.reassigned", before=before,
                              kind=HazardEventKind.REASSIGNED, reason=text)
+
+
+store_photos = _store_photos  # for other domains' reports that carry photos (a failed inspection item)
 
 
 async def delete_originals(store: ObjectStore, keys: Sequence[str]) -> None:

@@ -13,7 +13,7 @@ from backend.accounts.models import User
 from backend.accounts.roles import Role
 from backend.graphql.context import Context
 from backend.hazards import service
-from backend.hazards.models import HazardPhoto, PhotoStage
+from backend.hazards.models import HazardCategory, HazardPhoto, PhotoStage
 from backend.org import service as org_service
 
 
@@ -47,3 +47,7 @@ def mine_managers(ctx: Context) -> DataLoader[uuid.UUID, User | None]:
 
 def photos(ctx: Context) -> DataLoader[tuple[uuid.UUID, PhotoStage], list[HazardPhoto]]:
     return ctx.loader("hazard_photos", service.photos_by_hazard)
+
+
+def categories(ctx: Context) -> DataLoader[uuid.UUID, HazardCategory | None]:
+    return ctx.loader("hazard_categories", service.categories_by_ids)

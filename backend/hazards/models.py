@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database.base import Base, IdMixin, TimestampMixin, utcnow
-from backend.hazards.rules import HazardGrade, HazardLevel, HazardSource, HazardState
+from contracts.hazards import HazardGrade, HazardLevel, HazardSource, HazardState
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -40,6 +40,8 @@ class Hazard(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(300), default=None)
     suggested_grade: Mapped[HazardGrade | None] = mapped_column(_enum(HazardGrade), default=None)
+    category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard_categories.id"), default=None)
+    observed_at: Mapped[datetime | None] = mapped_column(default=None)   # when the reporter saw it (device clock)
 
     grade: Mapped[HazardGrade | None] = mapped_column(_enum(HazardGrade), default=None)
     level: Mapped[HazardLevel | None] = mapped_column(_enum(HazardLevel), default=None)
@@ -60,6 +62,27 @@ class Hazard(TimestampMixin, Base):
     signed_off_at: Mapped[datetime | None] = mapped_column(default=None)
     dismissed_reason: Mapped[str | None] = mapped_column(Text, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    drill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drills.id"), default=None,
+                                                       index=True)
+    """Opened in a drill (from a drill alert, issue 16): never counted in KPIs; None for every real hazard."""
+
+
+class HazardCategory(IdMixin, Base):
+    """A kind of hazard a mine's people report (roof, gas, electrical …), with quick phrases to tap.
+
+    Names and phrases are kept per language ({"zh": …, "en": …}); the mine's own language comes first.
+    """
+
+    __tablename__ = "hazard_categories"
+    __table_args__ = (UniqueConstraint("mine_id", "code"), Index("ix_hazard_categories_mine", "mine_id", "position"))
+
+    mine_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mines.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    phrases: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    suggested_grade: Mapped[HazardGrade | None] = mapped_column(_enum(HazardGrade), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
 
 
 class PhotoStage(enum.StrEnum):

@@ -5,37 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
-
-class HazardState(enum.StrEnum):
-    REPORTED = "REPORTED"
-    ASSIGNED = "ASSIGNED"
-    RECTIFYING = "RECTIFYING"
-    PENDING_REVIEW = "PENDING_REVIEW"
-    CLOSED = "CLOSED"
-    DISMISSED = "DISMISSED"
-
-
-class HazardGrade(enum.StrEnum):
-    MAJOR = "MAJOR"  # 重大隐患
-    GENERAL = "GENERAL"  # 一般隐患
-
-
-class HazardLevel(enum.StrEnum):
-    A = "A"  # resolved at group level
-    B = "B"  # mine level
-    C = "C"  # team level
-
-
-class HazardSource(enum.StrEnum):
-    PERSON = "PERSON"
-    ROBOT = "ROBOT"
-    CAMERA = "CAMERA"
-    VISION = "VISION"
-    SENSOR = "SENSOR"
-    INSPECTION = "INSPECTION"
-    ALERT = "ALERT"
+# the vocabulary is the contract's; the backend's modules may take it from here
+from contracts.hazards import HazardGrade, HazardLevel, HazardState
 
 
 class HazardStep(enum.StrEnum):
@@ -109,7 +83,39 @@ class TreatmentPlanCheck:
 TREATMENT_PLAN_FIELDS = ("measures", "responsible_people", "funds", "deadline", "contingency_plan")
 
 
+def plan_deadline(plan: Mapping[str, object] | None) -> datetime | None:
+    """The rectification deadline a major hazard's treatment plan names (DOMAIN.md: the deadline is the plan's):
+    an ISO date means the end of that day (UTC), an ISO time must carry its zone; None when it names no such time."""
+    raw = str((plan or {}).get("deadline") or "").strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw) + timedelta(days=1), time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+
+
 def check_treatment_plan(plan: Mapping[str, object] | None) -> TreatmentPlanCheck:
     if not plan:
         return TreatmentPlanCheck(TREATMENT_PLAN_FIELDS)
     return TreatmentPlanCheck(tuple(f for f in TREATMENT_PLAN_FIELDS if not plan.get(f)))
+
+
+class NamedInLanguages(Protocol):
+    names: Mapping[str, str]
+
+
+MINE_LANGUAGE = "zh"
+
+
+def in_language(texts: Mapping[str, str], language: str | None) -> str:
+    """A text in the asked language, else the mine's own (zh), else any."""
+    for key in (language, MINE_LANGUAGE):
+        if key and texts.get(key):
+            return texts[key]
+    return next((t for t in texts.values() if t), "")
+
+
+def category_name(category: NamedInLanguages, language: str | None = None) -> str:
+    return in_language(category.names, language)

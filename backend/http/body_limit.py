@@ -12,6 +12,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contracts.errors import ErrorCode
+
 logger = logging.getLogger(__name__)
 
 
@@ -63,7 +65,8 @@ class GraphQLBodyLimit:
         logger.warning("refused a GraphQL request body of %s bytes (limit %s)", size, self.max_bytes)
         message = (f"The request body is larger than {self.max_bytes} bytes. Photos and videos go to the upload "
                    "URL from requestUpload, not through GraphQL.")
-        body = json.dumps({"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+        refusal = {"message": message, "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE.value}}
+        body = json.dumps({"errors": [refusal]}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -1,14 +1,15 @@
-"""Reading and changing the organisation: mines, areas, teams."""
+"""Reading and creating the organisation: mines, units (districts and areas), teams, posts, people."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.org.models import Area, AreaKind, Mine, Team
+from backend.org.models import Area, AreaKind, Mine, PersonRecord, Post, PostHolding, Team
 
 
 async def get_mine(*, session: AsyncSession, mine_id: uuid.UUID) -> Mine | None:
@@ -23,12 +24,18 @@ async def get_area(*, session: AsyncSession, area_id: uuid.UUID) -> Area | None:
     return await session.get(Area, area_id)
 
 
-async def list_areas(*, session: AsyncSession, mine_id: uuid.UUID) -> Sequence[Area]:
-    return (await session.scalars(select(Area).where(Area.mine_id == mine_id).order_by(Area.name))).all()
+async def list_areas(*, session: AsyncSession, mine_id: uuid.UUID, include_retired: bool = False) -> Sequence[Area]:
+    query = select(Area).where(Area.mine_id == mine_id).order_by(Area.name)
+    if not include_retired:
+        query = query.where(Area.retired_at.is_(None))
+    return (await session.scalars(query)).all()
 
 
-async def list_teams(*, session: AsyncSession, mine_id: uuid.UUID) -> Sequence[Team]:
-    return (await session.scalars(select(Team).where(Team.mine_id == mine_id).order_by(Team.name))).all()
+async def list_teams(*, session: AsyncSession, mine_id: uuid.UUID, include_retired: bool = False) -> Sequence[Team]:
+    query = select(Team).where(Team.mine_id == mine_id).order_by(Team.name)
+    if not include_retired:
+        query = query.where(Team.retired_at.is_(None))
+    return (await session.scalars(query)).all()
 
 
 async def areas_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Area | None]:
@@ -65,3 +72,39 @@ async def create_team(*, session: AsyncSession, mine_id: uuid.UUID, name: str, a
     session.add(team)
     await session.flush()
     return team
+
+
+async def unit_parents(*, session: AsyncSession, mine_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Every unit of the mine and its parent (the whole tree in one query: mines have hundreds, not millions)."""
+    rows = await session.execute(select(Area.id, Area.parent_id).where(Area.mine_id == mine_id))
+    return {row.id: row.parent_id for row in rows}
+
+
+async def list_posts(*, session: AsyncSession, mine_id: uuid.UUID, include_retired: bool = False) -> Sequence[Post]:
+    query = select(Post).where(Post.mine_id == mine_id).order_by(Post.code)
+    if not include_retired:
+        query = query.where(Post.retired_at.is_(None))
+    return (await session.scalars(query)).all()
+
+
+async def get_post(*, session: AsyncSession, post_id: uuid.UUID) -> Post | None:
+    return await session.get(Post, post_id)
+
+
+async def get_person(*, session: AsyncSession, user_id: uuid.UUID) -> PersonRecord | None:
+    return await session.get(PersonRecord, user_id)
+
+
+async def holders_at(*, session: AsyncSession, post_ids: Sequence[uuid.UUID], at: datetime
+                     ) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Who held each post at a moment, by post."""
+    rows = await session.execute(
+        select(PostHolding.post_id, PostHolding.user_id)
+        .where(PostHolding.post_id.in_(set(post_ids)), PostHolding.started_at <= at,
+               or_(PostHolding.ended_at.is_(None), PostHolding.ended_at > at))
+        .order_by(PostHolding.started_at)
+    )
+    held: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for row in rows:
+        held.setdefault(row.post_id, []).append(row.user_id)
+    return held

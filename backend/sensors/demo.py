@@ -1,7 +1,8 @@
 """The demo mine's sensors (a DEMO_EXTENSIONS hook of backend/seed.py), registered through the flows.
 
-The sensors are the simulator's (sensors/demo.py); the seed's sensor-bridge device token goes to
-var/sensor-bridge.token, where `minesafe sensors bridge` looks for it, so that `scripts/dev` shows live alerts.
+The sensors are the shared demo layout's (contracts/demo.py, which the simulator publishes); the seed's
+sensor-bridge device token goes to var/sensor-bridge.token, where `minesafe sensors bridge` looks for it, so
+that `scripts/dev` shows live alerts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from backend.accounts.service import principal_for
 from backend.platform import Platform
 from backend.sensors import flows
 from backend.sensors.rules import LocationType, SensorKind
-from sensors.demo import DEMO_SENSORS, POLLING_SECONDS
+from contracts.demo import DEMO_SENSORS, POLLING_SECONDS
 
 TOKEN_FILE = Path("var/sensor-bridge.token")
 ZONES = {

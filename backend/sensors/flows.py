@@ -17,15 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.models import Device, DeviceKind
 from backend.accounts.roles import Principal
 from backend.alerts import flows as alert_flows
-from backend.alerts.rules import AlertSeverity, AlertSource
+from backend.alerts import service as alert_service
 from backend.audit.flows import record_audit
 from backend.config import Settings
+from backend.database import tenancy
 from backend.database.base import utcnow
-from backend.database.locks import lock_mine
-from backend.graphql.errors import NotAllowedError, ValidationFailedError
-from backend.graphql.text import clean_text
+from backend.database.tenancy import lock_mine
+from backend.drills import flows as drill_flows
+from backend.errors import NotAllowed, ValidationFailed
 from backend.org import service as org_service
 from backend.org.models import Mine
+from backend.permits import interlock as permit_interlock
+from backend.positioning import flows as positioning_flows
 from backend.sensors import service
 from backend.sensors.defaults import DEFAULT_PROFILES, KIND_DEFAULTS
 from backend.sensors.models import BridgeLink, PowerZone, Sensor, SensorBatch, ThresholdProfile
@@ -34,6 +37,7 @@ from backend.sensors.rules import (
     ANY_LOCATION,
     THRESHOLD_FIELDS,
     AlarmEvent,
+    BridgeStatus,
     LocationType,
     SensorFault,
     SensorKind,
@@ -41,6 +45,8 @@ from backend.sensors.rules import (
     ThresholdValues,
     alert_action,
     alert_title,
+    bridge_alert_key,
+    bridge_status,
     dedupe_key,
     effective_profile,
     judge_seq,
@@ -48,6 +54,8 @@ from backend.sensors.rules import (
     reading_problem,
     threshold_problems,
 )
+from backend.validation import clean_text
+from contracts.alerts import AlertSeverity, AlertSource
 
 logger = logging.getLogger(__name__)
 CODE_MAX = 64
@@ -59,7 +67,7 @@ def _check_thresholds(values: ThresholdValues, field_prefix: str) -> None:
     problems = threshold_problems(values)
     if problems:
         name, message = problems[0]
-        raise ValidationFailedError(message, field=f"{field_prefix}.{name}")
+        raise ValidationFailed(message, field=f"{field_prefix}.{name}")
 
 
 # --- threshold profiles ----------------------------------------------------------------------------
@@ -111,7 +119,7 @@ async def _check_sensors_of_kind(session: AsyncSession, *, mine_id: uuid.UUID, k
         problems = threshold_problems(values)
         if problems:
             code = next(s.code for s in sensors if s.id == sensor)
-            raise ValidationFailedError(f"sensor {code}'s own limits would conflict with this profile: "
+            raise ValidationFailed(f"sensor {code}'s own limits would conflict with this profile: "
                                         f"{problems[0][1]}; change its override first", field="thresholds")
 
 
@@ -123,14 +131,14 @@ def zone_snapshot(zone: PowerZone) -> dict[str, Any]:
 def _zone_name(name: str) -> str:
     cleaned = clean_text(name, "name", limit=CODE_MAX, required=True, multiline=False) or ""
     if not service.is_code(cleaned):
-        raise ValidationFailedError("a power zone name starts with a letter or digit and uses letters, digits, "
+        raise ValidationFailed("a power zone name starts with a letter or digit and uses letters, digits, "
                                     "'_', '.' and '-' only", field="name")
     return cleaned
 
 
 def _equipment(items: Sequence[str]) -> list[str]:
     if len(items) > 200:
-        raise ValidationFailedError("at most 200 pieces of equipment", field="equipment")
+        raise ValidationFailed("at most 200 pieces of equipment", field="equipment")
     cleaned = [clean_text(item, "equipment", limit=200, multiline=False) for item in items]
     return [item for item in cleaned if item]
 
@@ -144,7 +152,7 @@ async def save_power_zone(session: AsyncSession, *, actor: Principal, zone_id: u
     existing = await session.scalar(select(PowerZone).where(PowerZone.mine_id == actor.mine_id,
                                                             PowerZone.name == cleaned))
     if existing is not None and existing.id != zone_id:
-        raise ValidationFailedError("another power zone of this mine has that name", field="name")
+        raise ValidationFailed("another power zone of this mine has that name", field="name")
     before: dict[str, Any] = {}
     if zone_id is None:
         zone = PowerZone(mine_id=actor.mine_id, name=cleaned)
@@ -198,7 +206,7 @@ def sensor_snapshot(sensor: Sensor) -> dict[str, Any]:
 def _code(code: str) -> str:
     cleaned = clean_text(code, "code", limit=CODE_MAX, required=True, multiline=False) or ""
     if not service.is_code(cleaned):
-        raise ValidationFailedError("a sensor code starts with a letter or digit and uses letters, digits, "
+        raise ValidationFailed("a sensor code starts with a letter or digit and uses letters, digits, "
                                     "'_', '.' and '-' only", field="code")
     return cleaned
 
@@ -208,12 +216,12 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
         code = _code(data.code)
         clash = await service.get_by_code(session=session, mine_id=actor.mine_id, code=code)
         if clash is not None and clash.id != sensor.id:
-            raise ValidationFailedError("another sensor of this mine has that code", field="code")
+            raise ValidationFailed("another sensor of this mine has that code", field="code")
         sensor.code = code
     if data.area_id is not None:
         area = await org_service.get_area(session=session, area_id=data.area_id)
         if area is None or area.mine_id != actor.mine_id:
-            raise ValidationFailedError("no such area in your mine", field="areaId")
+            raise ValidationFailed("no such area in your mine", field="areaId")
         sensor.area_id = area.id
     if data.location_type is not None:
         sensor.location_type = data.location_type
@@ -221,7 +229,7 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
         sensor.unit = clean_text(data.unit, "unit", limit=16, required=True, multiline=False) or ""
     if data.polling_seconds is not None:
         if not 0.1 <= data.polling_seconds <= 3600:
-            raise ValidationFailedError("the polling period is between 0.1 s and an hour", field="pollingSeconds")
+            raise ValidationFailed("the polling period is between 0.1 s and an hour", field="pollingSeconds")
         sensor.polling_seconds = data.polling_seconds
     if data.physical_min is not None:
         sensor.physical_min = data.physical_min
@@ -229,7 +237,7 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
         sensor.physical_max = data.physical_max
     problem = range_problem(sensor.physical_min, sensor.physical_max)
     if problem:
-        raise ValidationFailedError(problem, field="physicalMin")
+        raise ValidationFailed(problem, field="physicalMin")
     if data.clear_power_zone:
         sensor.power_zone_id = None
     elif data.power_zone_id is not None:
@@ -240,7 +248,7 @@ async def _apply(session: AsyncSession, actor: Principal, sensor: Sensor, data: 
         sensor.cut_on_fault = data.cut_on_fault
     if data.stuck_readings is not None:
         if not 2 <= data.stuck_readings <= 100_000:
-            raise ValidationFailedError("stuck readings is between 2 and 100000", field="stuckReadings")
+            raise ValidationFailed("stuck readings is between 2 and 100000", field="stuckReadings")
         sensor.stuck_readings = data.stuck_readings
     if data.clear_threshold_override:
         sensor.threshold_override = None
@@ -259,7 +267,7 @@ async def add_sensor(session: AsyncSession, *, actor: Principal, data: SensorDat
     """Register a sensor; unit and physical range default from its kind. Audited."""
     CanManageSensors.check(actor)
     if data.kind is None or data.code is None or data.area_id is None:
-        raise ValidationFailedError("a sensor needs a code, a kind and an area", field="code")
+        raise ValidationFailed("a sensor needs a code, a kind and an area", field="code")
     await lock_mine(session, actor.mine_id)  # before the code and the limits in force are read
     await ensure_profiles(session, mine_id=actor.mine_id)
     kind_defaults = KIND_DEFAULTS[data.kind]
@@ -280,7 +288,7 @@ async def update_sensor(session: AsyncSession, *, actor: Principal, sensor_id: u
     await lock_mine(session, actor.mine_id)  # before the sensor, its code and the limits in force are read
     sensor = await service.get_in_mine_or_raise(session=session, sensor_id=sensor_id, mine_id=actor.mine_id)
     if data.kind is not None and data.kind is not sensor.kind:
-        raise ValidationFailedError("a sensor's kind cannot change; register a new sensor", field="kind")
+        raise ValidationFailed("a sensor's kind cannot change; register a new sensor", field="kind")
     await ensure_profiles(session, mine_id=actor.mine_id)
     before = sensor_snapshot(sensor)
     await _apply(session, actor, sensor, data)
@@ -302,10 +310,10 @@ async def effective_thresholds(session: AsyncSession, *, mine_id: uuid.UUID,
 async def require_bridge(session: AsyncSession, actor: Principal) -> Device:
     """The caller must be a sensor-bridge device (of its own mine, as every device is)."""
     if not actor.is_device:
-        raise NotAllowedError("only a sensor bridge's device token may do this")
+        raise NotAllowed("only a sensor bridge's device token may do this")
     device = await session.get(Device, actor.id)
     if device is None or device.kind is not DeviceKind.SENSOR_BRIDGE or device.revoked_at is not None:
-        raise NotAllowedError("only a sensor bridge's device token may do this")
+        raise NotAllowed("only a sensor bridge's device token may do this")
     return device
 
 
@@ -340,6 +348,7 @@ class ReadingIn:
     value: float
     ts: datetime
     fault: bool = False
+    drill: str | None = None  # a drill's simulated reading (issue 16): never stored as the sensor's history
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +360,7 @@ class AlarmChangeIn:
     value: float | None
     ts: datetime
     detail: str
+    drill: str | None = None  # a drill's change: a drill alert, never the real sensor's state nor a real alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +383,7 @@ class BatchOutcome:
     out_of_order: bool = False
     alarm_changes_rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    drill_readings: int = 0
 
     def reject(self, reason: str) -> None:
         self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + 1
@@ -380,24 +391,23 @@ class BatchOutcome:
 
 def check_batch(batch: BatchIn, settings: Settings) -> None:
     if not batch.batch_id.strip() or len(batch.batch_id) > BATCH_ID_MAX:
-        raise ValidationFailedError(f"batchId must be 1 to {BATCH_ID_MAX} characters", field="batchId")
+        raise ValidationFailed(f"batchId must be 1 to {BATCH_ID_MAX} characters", field="batchId")
     clean_text(batch.batch_id, "batchId", limit=BATCH_ID_MAX, multiline=False)
     if batch.bridge_seq < 0:
-        raise ValidationFailedError("bridgeSeq cannot be negative", field="bridgeSeq")
+        raise ValidationFailed("bridgeSeq cannot be negative", field="bridgeSeq")
     if len(batch.readings) > settings.sensor_batch_max_readings:
-        raise ValidationFailedError(f"a batch carries at most {settings.sensor_batch_max_readings} readings "
+        raise ValidationFailed(f"a batch carries at most {settings.sensor_batch_max_readings} readings "
                                     f"({len(batch.readings)} sent); split it", field="readings")
     if len(batch.alarm_changes) > settings.sensor_batch_max_alarm_changes:
-        raise ValidationFailedError(f"a batch carries at most {settings.sensor_batch_max_alarm_changes} alarm "
+        raise ValidationFailed(f"a batch carries at most {settings.sensor_batch_max_alarm_changes} alarm "
                                     f"changes ({len(batch.alarm_changes)} sent); split it", field="alarmChanges")
 
 
 async def _record_seq(session: AsyncSession, device: Device, seq: int, now: datetime) -> tuple[int, bool]:
-    insert = service.insert_for(session)
-    await session.execute(insert(BridgeLink).values(device_id=device.id, mine_id=device.mine_id, last_seq=seq,
-                                                    last_batch_at=now, batches=0, missing_seqs=0,
-                                                    out_of_order_batches=0)
-                          .on_conflict_do_nothing(index_elements=["device_id"]))
+    await session.execute(tenancy.upsert(session, BridgeLink).values(
+        device_id=device.id, mine_id=device.mine_id, last_seq=seq,
+        last_batch_at=now, batches=0, missing_seqs=0, out_of_order_batches=0)
+        .on_conflict_do_nothing(index_elements=["device_id"]))
     link = await service.bridge_link_for_update(session=session, device_id=device.id)
     assert link is not None
     fresh = link.batches == 0
@@ -440,6 +450,9 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
     rows: list[dict[str, Any]] = []
     latest: dict[uuid.UUID, tuple[datetime, float]] = {}
     for reading in batch.readings:
+        if reading.drill is not None:  # a drill's reading is judged at the edge and scored by its alerts: not kept
+            outcome.drill_readings += 1
+            continue
         brief = briefs.get(reading.sensor_code)
         physical = (brief.physical_min, brief.physical_max) if brief else None
         problem = reading_problem(reading.value, reading.ts, physical, now, ahead)
@@ -454,6 +467,7 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
             latest[brief.id] = (at, reading.value)
     await service.store_readings(session=session, rows=rows)
     await service.update_last_values(session=session, latest=latest)
+    await permit_interlock.on_readings(session, mine_id=device.mine_id, latest=latest, actor=actor)
     outcome.readings_stored = len(rows)
     if outcome.readings_rejected:
         logger.info("batch %s: %s reading(s) rejected %s", batch.batch_id, outcome.readings_rejected,
@@ -466,6 +480,11 @@ async def ingest_batch(session: AsyncSession, *, actor: Principal, settings: Set
     record.alerts_raised, record.seq_gap, record.out_of_order = outcome.alerts_raised, gap, out_of_order
     await session.flush()
     return outcome
+
+
+def evacuates(event: AlarmEvent, level: SensorLevel) -> bool:
+    """An alarm (alarm level) or a power cut in an area makes its alert's evacuation list."""
+    return event is AlarmEvent.POWER_CUT or (event is AlarmEvent.LEVEL_CHANGED and level is SensorLevel.ALARM)
 
 
 def printable(text: str) -> str:
@@ -495,6 +514,14 @@ async def _alarm_changes(session: AsyncSession, actor: Principal, device: Device
             _reject_change(outcome, "IN_THE_FUTURE", change, f"is ahead of the server's clock ({now.isoformat()})")
             continue
         sensor = sensors[brief.id]
+        if change.drill is not None:
+            refused = await drill_flows.bridge_alarm_change(session, actor=actor, mine_id=device.mine_id,
+                                                            sensor=sensor, change=change)
+            if refused:
+                _reject_change(outcome, refused, change, f"names drill {change.drill!r}, which is not running")
+            else:
+                outcome.alerts_raised += 1
+            continue
         applied_at = sensor.state_changed_at if sensor.state_changed_at is None else min(sensor.state_changed_at, now)
         if replayed and applied_at is not None and change.ts < applied_at:
             logger.warning("stale alarm change %s of %s at %s ignored (a later one is applied)", change.event.value,
@@ -508,14 +535,17 @@ async def _alarm_changes(session: AsyncSession, actor: Principal, device: Device
                                                  reason=_resolution_note(change, sensor.code))
             else:
                 assert action.raise_severity is not None
-                await alert_flows.raise_alert(
+                raised = await alert_flows.raise_alert(
                     session, actor=actor, mine_id=device.mine_id, source=AlertSource.SENSOR,
                     source_ref=str(sensor.id), severity=AlertSeverity(action.raise_severity.value),
                     area_id=sensor.area_id,
                     title=alert_title(sensor.code, sensor.kind, change.event, change.level, change.value, sensor.unit),
                     detail=printable(change.detail)[:2000], dedupe_key=key, occurred_at=change.ts)
                 outcome.alerts_raised += 1
-        except ValidationFailedError as error:  # refused before the alert step wrote anything
+                if evacuates(change.event, change.level):  # the people in the affected areas: its evacuation list
+                    await positioning_flows.ensure_evacuation(session, alert=raised.alert, actor=actor,
+                                                              at=min(change.ts, now))
+        except ValidationFailed as error:  # refused before the alert step wrote anything
             _reject_change(outcome, "INVALID", change, f"was refused: {error}")
             continue
         sensor.state_changed_at = min(change.ts, now)
@@ -557,6 +587,104 @@ def _apply_state(sensor: Sensor, change: AlarmChangeIn) -> None:
         sensor.fault = change.fault or SensorFault.SILENT
     elif change.event is AlarmEvent.FAULT_CLEARED:
         sensor.fault = None
+
+
+# --- bridge health ---------------------------------------------------------------------------------
+COUNTER_MAX = 2**53  # exact in a JSON number; far beyond any bridge's uptime
+
+
+@dataclass(frozen=True, slots=True)
+class HealthIn:
+    """A bridge's heartbeat: its counters since it started, its outbox and when it last forwarded."""
+
+    client_id: str
+    started_at: datetime
+    mqtt_connected: bool
+    readings_in: int
+    malformed: int
+    readings_rejected: int
+    outbox_batches: int
+    dead_letters: int
+    last_forward_at: datetime | None
+    forward_failures: int
+    config_sensors: int
+
+
+HEALTH_COUNTERS = {"readings_in": "readingsIn", "malformed": "malformed", "readings_rejected": "readingsRejected",
+                   "outbox_batches": "outboxBatches", "dead_letters": "deadLetters",
+                   "forward_failures": "forwardFailures", "config_sensors": "configSensors"}
+
+
+def check_health(health: HealthIn) -> None:
+    clean_text(health.client_id, "clientId", required=True, limit=CODE_MAX, multiline=False)
+    for name, field_name in HEALTH_COUNTERS.items():
+        value = getattr(health, name)
+        if not 0 <= value <= COUNTER_MAX:
+            raise ValidationFailed(f"{field_name} must be between 0 and {COUNTER_MAX}", field=field_name)
+
+
+def status_of(link: BridgeLink, *, now: datetime, stall_s: float) -> tuple[BridgeStatus, str]:
+    """A bridge's status from what the backend last heard of it (a row made by a heartbeat has no batch yet)."""
+    return bridge_status(last_batch_at=link.last_batch_at if link.batches else None, reported_at=link.reported_at,
+                         outbox_batches=link.outbox_batches, now=now, stall_s=stall_s, started_at=link.started_at)
+
+
+async def report_health(session: AsyncSession, *, actor: Principal, health: HealthIn) -> BridgeLink:
+    """Keep a bridge's heartbeat on its link (made here when no batch came yet). Times never pass the server's
+    clock: a bridge whose clock runs ahead cannot date its last forward in the future."""
+    device = await require_bridge(session, actor)
+    check_health(health)
+    now = utcnow()
+    await session.execute(tenancy.upsert(session, BridgeLink).values(
+        device_id=device.id, mine_id=device.mine_id, last_seq=0,
+        last_batch_at=now, batches=0, missing_seqs=0, out_of_order_batches=0)
+        .on_conflict_do_nothing(index_elements=["device_id"]))
+    link = await service.bridge_link_for_update(session=session, device_id=device.id)
+    assert link is not None
+    link.reported_at = now
+    link.client_id = health.client_id.strip()
+    link.started_at = min(health.started_at, now)
+    link.mqtt_connected = health.mqtt_connected
+    for name in HEALTH_COUNTERS:
+        setattr(link, name, getattr(health, name))
+    link.last_forward_at = min(health.last_forward_at, now) if health.last_forward_at else None
+    await session.flush()
+    return link
+
+
+async def check_bridges(session: AsyncSession, *, settings: Settings, now: datetime | None = None,
+                        mine_id: uuid.UUID | None = None) -> tuple[int, int]:
+    """Raise one alert per bridge (of every mine, or of ``mine_id``) that stopped forwarding (silent, or batches
+    stuck in its outbox), through the shared alerts; resolve it once the bridge forwards again. Returns (raised,
+    resolved). The caller commits."""
+    now = now or utcnow()
+    raised = resolved = 0
+    query = (select(BridgeLink, Device).join(Device, Device.id == BridgeLink.device_id)
+             .where(Device.revoked_at.is_(None)).order_by(BridgeLink.mine_id))
+    if mine_id is not None:
+        query = query.where(BridgeLink.mine_id == mine_id)
+    rows = (await session.execute(query)).all()
+    for link, device in rows:
+        status, why = status_of(link, now=now, stall_s=settings.sensor_bridge_stall_seconds)
+        key = bridge_alert_key(device.id)
+        open_alert = await alert_service.find_open(session=session, mine_id=device.mine_id, dedupe_key=key)
+        if status is BridgeStatus.OK:
+            if open_alert is not None and await alert_flows.resolve_by_key(
+                    session, actor=None, mine_id=device.mine_id, dedupe_key=key,
+                    reason=f"sensor bridge {device.name} forwards again"):
+                resolved += 1
+            continue
+        if open_alert is not None:
+            continue  # raised already; a fold every check would only repeat it
+        label = "silent" if status is BridgeStatus.SILENT else "not forwarding"
+        await alert_flows.raise_alert(
+            session, actor=None, mine_id=device.mine_id, source=AlertSource.SENSOR, source_ref=str(device.id),
+            severity=AlertSeverity.ALARM, area_id=None, title=f"Sensor bridge {device.name[:100]} {label}",
+            detail=f"{why}. The bridge still cuts power at its thresholds, but readings and alarms no longer reach "
+                   "the server.", dedupe_key=key, occurred_at=now)
+        logger.warning("sensor bridge %s %s: %s", device.name, label, why)
+        raised += 1
+    return raised, resolved
 
 
 # --- retention -------------------------------------------------------------------------------------

@@ -141,3 +141,19 @@ class BridgeLink(Base):
     batches: Mapped[int] = mapped_column(default=0)
     missing_seqs: Mapped[int] = mapped_column(default=0)
     out_of_order_batches: Mapped[int] = mapped_column(default=0)
+
+    # the bridge's own health, as its last heartbeat (reportSensorBridgeHealth) told it
+    reported_at: Mapped[datetime | None] = mapped_column(default=None)
+    """The backend's clock when the last heartbeat came (None: none yet)."""
+    client_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    mqtt_connected: Mapped[bool | None] = mapped_column(default=None)
+    readings_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    malformed: Mapped[int] = mapped_column(BigInteger, default=0)
+    readings_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    outbox_batches: Mapped[int] = mapped_column(BigInteger, default=0)
+    dead_letters: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_forward_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the backend last accepted a batch, by the bridge's clock (never later than the report's arrival)."""
+    forward_failures: Mapped[int] = mapped_column(BigInteger, default=0)
+    config_sensors: Mapped[int] = mapped_column(default=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.accounts.roles import Principal, Role
-from backend.graphql.errors import NotAllowedError
+from backend.errors import NotAllowed
 
 
 class CanManageSensors:
@@ -12,4 +12,4 @@ class CanManageSensors:
     @staticmethod
     def check(actor: Principal) -> None:
         if actor.is_device or Role.ADMIN not in actor.roles:
-            raise NotAllowedError("sensors, thresholds and power zones are changed by an admin")
+            raise NotAllowed("sensors, thresholds and power zones are changed by an admin")

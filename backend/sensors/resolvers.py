@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
 from backend.database.base import utcnow
+from backend.errors import ValidationFailed
 from backend.graphql.context import Context
-from backend.graphql.errors import ValidationFailedError, returns_domain_errors
+from backend.graphql.errors import returns_domain_errors
 from backend.graphql.ids import parse_id, parse_optional_id
 from backend.sensors import flows, service
 from backend.sensors.models import Sensor
@@ -26,6 +27,8 @@ from backend.sensors.types import (
     SensorBatchInput,
     SensorBridgeConfigResult,
     SensorBridgeConfigType,
+    SensorBridgeHealthInput,
+    SensorBridgeHealthResult,
     SensorBridgeType,
     SensorPointType,
     SensorResult,
@@ -47,10 +50,10 @@ async def _sensor_types(ctx: Context, sensors: list[Sensor]) -> list[SensorType]
 def _batch(input: SensorBatchInput) -> flows.BatchIn:
     return flows.BatchIn(
         batch_id=input.batch_id, bridge_seq=input.bridge_seq,
-        readings=[flows.ReadingIn(sensor_code=r.sensor_code, value=r.value, ts=r.ts, fault=r.fault)
+        readings=[flows.ReadingIn(sensor_code=r.sensor_code, value=r.value, ts=r.ts, fault=r.fault, drill=r.drill_id)
                   for r in input.readings],
         alarm_changes=[flows.AlarmChangeIn(sensor_code=c.sensor_code, event=c.event, level=c.level, fault=c.fault,
-                                           value=c.value, ts=c.ts, detail=c.detail or "")
+                                           value=c.value, ts=c.ts, detail=c.detail or "", drill=c.drill_id)
                        for c in input.alarm_changes])
 
 
@@ -104,12 +107,15 @@ class Query:
         return [PowerZoneType.from_model(z) for z in await service.list_power_zones(session=ctx.session,
                                                                                      mine_id=principal.mine_id)]
 
-    @strawberry.field(description="Sensor bridges of the mine: last sequence, batches, gaps and reorderings.")
+    @strawberry.field(description="Sensor bridges of the mine: status (OK, NOT_FORWARDING, SILENT), batches with "
+                                  "their gaps and reorderings, and each bridge's own health from its heartbeat "
+                                  "(malformed messages, rejected readings, outbox depth, last forward).")
     async def sensor_bridges(self, info: Info[Context, None]) -> list[SensorBridgeType]:
         ctx = info.context
         principal = ctx.person()
-        return [SensorBridgeType.from_model(b) for b in await service.list_bridges(session=ctx.session,
-                                                                                    mine_id=principal.mine_id)]
+        now, stall_s = utcnow(), ctx.settings.sensor_bridge_stall_seconds
+        return [SensorBridgeType.from_model(link, device, now=now, stall_s=stall_s)
+                for link, device in await service.list_bridges(session=ctx.session, mine_id=principal.mine_id)]
 
     @strawberry.field(description="For a sensor bridge's device token: its mine's sensors in the bridge's format.")
     @returns_domain_errors
@@ -143,7 +149,25 @@ class Mutation:
             batch_id=outcome.batch_id, bridge_seq=outcome.bridge_seq, duplicate=outcome.duplicate,
             readings_stored=outcome.readings_stored, readings_rejected=outcome.readings_rejected,
             alerts_raised=outcome.alerts_raised, seq_gap=outcome.seq_gap, out_of_order=outcome.out_of_order,
-            alarm_changes_rejected=outcome.alarm_changes_rejected)
+            alarm_changes_rejected=outcome.alarm_changes_rejected, drill_readings=outcome.drill_readings)
+
+    @strawberry.mutation(description="A sensor bridge's heartbeat: its health, shown in sensorBridges; a bridge "
+                                     "that neither forwards nor reports raises an alert.")
+    @returns_domain_errors
+    async def report_sensor_bridge_health(self, info: Info[Context, None],
+                                          input: SensorBridgeHealthInput) -> SensorBridgeHealthResult:
+        ctx = info.context
+        actor = ctx.authenticated()
+        health = flows.HealthIn(
+            client_id=input.client_id, started_at=input.started_at, mqtt_connected=input.mqtt_connected,
+            readings_in=input.readings_in, malformed=input.malformed, readings_rejected=input.readings_rejected,
+            outbox_batches=input.outbox_batches, dead_letters=input.dead_letters,
+            last_forward_at=input.last_forward_at, forward_failures=input.forward_failures,
+            config_sensors=input.config_sensors)
+        link = await flows.report_health(ctx.session, actor=actor, health=health)
+        device = await flows.require_bridge(ctx.session, actor)
+        await ctx.commit()
+        return SensorBridgeType.from_model(link, device, now=utcnow(), stall_s=ctx.settings.sensor_bridge_stall_seconds)
 
     @strawberry.mutation(description="Admin: register a sensor.")
     @returns_domain_errors
@@ -210,7 +234,7 @@ def series_window(since: datetime | None, until: datetime | None, max_points: in
     until = until or utcnow()
     since = since or until - timedelta(hours=1)
     if since >= until:
-        raise ValidationFailedError("since must be before until", field="since")
+        raise ValidationFailed("since must be before until", field="since")
     if not 1 <= max_points <= limit:
-        raise ValidationFailedError(f"maxPoints is between 1 and {limit}", field="maxPoints")
+        raise ValidationFailed(f"maxPoints is between 1 and {limit}", field="maxPoints")
     return since, until

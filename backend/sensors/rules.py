@@ -1,10 +1,7 @@
-"""Pure rules of the sensor domain: kinds, thresholds, what an alarm change means as an alert, series plans.
+"""Pure rules of the sensor domain: what an alarm change means as an alert, threshold checks, series plans.
 
-The enum values are the bridge's own (``sensors/messages.py``, ``sensors/rules.py``). The backend keeps
-its own enum classes because their names are the GraphQL contract's (``SensorLevel``, ``SensorFault``)
-and the database's, which a rename inside the bridge must not change; a test checks that both spell every
-value the same. The DOMAIN.md threshold defaults, by contrast, are data with one source:
-``backend/sensors/defaults.py`` reads them from ``sensors/defaults.py``.
+The vocabulary (kinds, levels, faults, alarm events) and the DOMAIN.md threshold defaults are the contract's
+(``contracts.sensors``), shared with the bridge.
 """
 
 from __future__ import annotations
@@ -15,54 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from contracts.failures import RejectReason
+from contracts.sensors import ANY_LOCATION, AlarmEvent, LocationType, SensorFault, SensorKind, SensorLevel
+
 SILENT_CYCLES = 2
-
-
-class SensorKind(enum.StrEnum):
-    CH4 = "CH4"
-    CO = "CO"
-    O2 = "O2"
-    CO2 = "CO2"
-    H2S = "H2S"
-    TEMPERATURE = "TEMPERATURE"
-    AIR_SPEED = "AIR_SPEED"
-    ROOF_SEPARATION = "ROOF_SEPARATION"
-    SUPPORT_PRESSURE = "SUPPORT_PRESSURE"
-
-
-class LocationType(enum.StrEnum):
-    WORKING_FACE = "WORKING_FACE"
-    WORKING_FACE_RETURN = "WORKING_FACE_RETURN"
-    HEADING_FACE = "HEADING_FACE"
-    HEADING_RETURN = "HEADING_RETURN"
-    INTAKE_HIGH_GAS = "INTAKE_HIGH_GAS"
-    ONBOARD = "ONBOARD"
-    DRAINAGE_ROADWAY = "DRAINAGE_ROADWAY"
-    WORKING_FACE_INTAKE = "WORKING_FACE_INTAKE"
-    CHAMBER = "CHAMBER"
-    ROADWAY = "ROADWAY"
-
-
-class SensorLevel(enum.StrEnum):
-    NORMAL = "NORMAL"
-    WARNING = "WARNING"
-    ALARM = "ALARM"
-
-
-class SensorFault(enum.StrEnum):
-    OUT_OF_RANGE = "OUT_OF_RANGE"
-    STUCK = "STUCK"
-    SILENT = "SILENT"
-
-
-class AlarmEvent(enum.StrEnum):
-    LEVEL_CHANGED = "LEVEL_CHANGED"
-    POWER_CUT = "POWER_CUT"
-    POWER_RESTORED = "POWER_RESTORED"
-    RATE_RAISED = "RATE_RAISED"
-    RATE_CLEARED = "RATE_CLEARED"
-    FAULT_RAISED = "FAULT_RAISED"
-    FAULT_CLEARED = "FAULT_CLEARED"
 
 
 class Condition(enum.StrEnum):
@@ -80,9 +33,6 @@ class AlertImpact(enum.StrEnum):
     WARNING = "WARNING"
     ALARM = "ALARM"
     CRITICAL = "CRITICAL"
-
-
-ANY_LOCATION = "ANY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,13 +187,6 @@ def judge_seq(last_seq: int | None, seq: int) -> SeqVerdict:
     return SeqVerdict(gap=seq - last_seq - 1, out_of_order=False)
 
 
-class RejectReason(enum.StrEnum):
-    UNKNOWN_SENSOR = "UNKNOWN_SENSOR"
-    NOT_FINITE = "NOT_FINITE"
-    OUT_OF_RANGE = "OUT_OF_RANGE"
-    IN_THE_FUTURE = "IN_THE_FUTURE"
-
-
 def reading_problem(value: float, ts: datetime, physical: tuple[float, float] | None, now: datetime,
                     max_ahead: timedelta) -> RejectReason | None:
     if physical is None:
@@ -296,3 +239,36 @@ def bucketed(points: Iterable[tuple[datetime, float, float, float, int]], since:
 def raw_fits(since: datetime, until: datetime, polling_seconds: float, limit: int) -> bool:
     """Whether the raw readings of the range are few enough to read and bucket directly."""
     return (until - since).total_seconds() / max(polling_seconds, 0.1) <= limit
+
+
+class BridgeStatus(enum.StrEnum):
+    """How a sensor bridge looks from the backend."""
+
+    OK = "OK"
+    NOT_FORWARDING = "NOT_FORWARDING"
+    """It reports, but batches wait in its outbox and none reached the backend within the stall time."""
+    SILENT = "SILENT"
+    """Neither a batch nor a heartbeat within the stall time."""
+
+
+def bridge_status(*, last_batch_at: datetime | None, reported_at: datetime | None, outbox_batches: int,
+                  now: datetime, stall_s: float, started_at: datetime | None = None) -> tuple[BridgeStatus, str]:
+    """A bridge's status and why, from what the backend last heard of it: its batches, its heartbeats (with its
+    outbox depth and start time). Stalled means for longer than ``stall_s``: a bridge that just started, or has a
+    batch or two in flight, is not."""
+    heard = max((at for at in (last_batch_at, reported_at) if at is not None), default=None)
+    if heard is None:
+        return BridgeStatus.SILENT, "never heard from"
+    if (now - heard).total_seconds() > stall_s:
+        return BridgeStatus.SILENT, f"no batch or heartbeat since {heard.isoformat(timespec='seconds')}"
+    since_at = last_batch_at or started_at
+    if outbox_batches > 0 and (since_at is None or (now - since_at).total_seconds() > stall_s):
+        since = since_at.isoformat(timespec="seconds") if since_at else "it started"
+        return BridgeStatus.NOT_FORWARDING, (f"{outbox_batches} batch(es) waiting in its outbox; none arrived "
+                                             f"since {since}")
+    return BridgeStatus.OK, "forwarding"
+
+
+def bridge_alert_key(device_id: object) -> str:
+    """The dedupe key of a bridge's "stopped forwarding" alert."""
+    return f"sensor-bridge:{device_id}:stalled"

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import DateTime, Float, Uuid, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts.models import Device
+from backend.database import tenancy
 from backend.database.base import utcnow
-from backend.graphql.errors import NotFoundError
+from backend.errors import NotFound
 from backend.sensors.models import (
     BridgeLink,
     PowerZone,
@@ -39,22 +39,9 @@ from backend.sensors.rules import (
 )
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-def insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT (for ON CONFLICT)."""
-    return postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
-
-
 # --- registry --------------------------------------------------------------------------------------
 async def get_in_mine_or_raise(*, session: AsyncSession, sensor_id: uuid.UUID, mine_id: uuid.UUID) -> Sensor:
-    """The sensor; another mine's sensor is reported as missing."""
-    sensor = await session.get(Sensor, sensor_id)
-    if sensor is None or sensor.mine_id != mine_id:
-        raise NotFoundError("no such sensor")
-    return sensor
+    return await tenancy.get_in_mine_or_raise(session, Sensor, sensor_id, mine_id, missing="no such sensor")
 
 
 async def get_by_code(*, session: AsyncSession, mine_id: uuid.UUID, code: str) -> Sensor | None:
@@ -109,7 +96,7 @@ async def get_power_zone_in_mine_or_raise(*, session: AsyncSession, zone_id: uui
                                           mine_id: uuid.UUID) -> PowerZone:
     zone = await session.get(PowerZone, zone_id)
     if zone is None or zone.mine_id != mine_id:
-        raise NotFoundError("no such power zone")
+        raise NotFound("no such power zone")
     return zone
 
 
@@ -160,8 +147,7 @@ async def insert_profiles(*, session: AsyncSession, mine_id: uuid.UUID,
                "updated_at": now, **t.as_dict()} for kind, key, t in rows]
     if not values:
         return 0
-    insert = insert_for(session)
-    statement = insert(ThresholdProfile).values(values).on_conflict_do_nothing(
+    statement = tenancy.upsert(session, ThresholdProfile).values(values).on_conflict_do_nothing(
         index_elements=["mine_id", "kind", "location_key"]).returning(ThresholdProfile.id)
     return len((await session.execute(statement)).all())
 
@@ -177,9 +163,13 @@ async def bridge_link_for_update(*, session: AsyncSession, device_id: uuid.UUID)
     return await session.scalar(select(BridgeLink).where(BridgeLink.device_id == device_id).with_for_update())
 
 
-async def list_bridges(*, session: AsyncSession, mine_id: uuid.UUID) -> Sequence[BridgeLink]:
-    return (await session.scalars(select(BridgeLink).where(BridgeLink.mine_id == mine_id)
-                                  .order_by(BridgeLink.last_batch_at.desc()))).all()
+async def list_bridges(*, session: AsyncSession, mine_id: uuid.UUID) -> list[tuple[BridgeLink, Device]]:
+    """The mine's bridges with their devices, the most recently heard first."""
+    rows = (await session.execute(select(BridgeLink, Device).join(Device, Device.id == BridgeLink.device_id)
+                                  .where(BridgeLink.mine_id == mine_id))).all()
+    return sorted(((link, device) for link, device in rows),
+                  key=lambda row: max(at for at in (row[0].last_batch_at, row[0].reported_at) if at is not None),
+                  reverse=True)
 
 
 async def store_readings(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -200,9 +190,8 @@ async def store_readings(*, session: AsyncSession, rows: Sequence[dict[str, Any]
             slot[2] += value
             slot[3] += 1
     table = SensorHourStat.__table__
-    insert = insert_for(session)
-    statement = insert(table)
-    pick_min, pick_max = (func.least, func.greatest) if _dialect(session) == "postgresql" else (func.min, func.max)
+    statement = tenancy.upsert(session, table)
+    pick_min, pick_max = (func.least, func.greatest) if tenancy.is_postgresql(session) else (func.min, func.max)
     statement = statement.on_conflict_do_update(
         index_elements=["sensor_id", "hour"],
         set_={"min": pick_min(table.c["min"], statement.excluded["min"]),
@@ -226,7 +215,7 @@ async def update_last_values(*, session: AsyncSession, latest: dict[uuid.UUID, t
         return
     table = Sensor.__table__
     ordered = sorted(latest.items(), key=lambda item: item[0].int)  # one lock order for concurrent batches
-    if _dialect(session) == "postgresql":
+    if tenancy.is_postgresql(session):
         rows = select(
             func.unnest(bindparam("ids", [sid for sid, _ in ordered], type_=ARRAY(Uuid()))).label("id"),
             func.unnest(bindparam("ats", [at for _, (at, _v) in ordered], type_=ARRAY(DateTime(timezone=True))))

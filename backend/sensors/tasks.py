@@ -1,10 +1,12 @@
-"""The periodic retention of sensor history, run in the app's lifespan and by `minesafe sensor-data retain`."""
+"""Periodic sensor work in the app's lifespan: the retention of sensor history (also `minesafe sensor-data
+retain`) and the check that raises an alert when a sensor bridge stops forwarding."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from backend.database.unit_of_work import commit_and_publish
 from backend.platform import Platform
 from backend.sensors import flows
 from backend.sensors.service import RetainResult
@@ -42,3 +44,24 @@ async def retention_loop(platform: Platform) -> None:
         except Exception:
             logger.exception("sensor retention failed; trying again in %.0f s", interval_s)
         await asyncio.sleep(interval_s)
+
+
+async def check_bridges_once(platform: Platform) -> tuple[int, int]:
+    """One check of every bridge: (alerts raised, alerts resolved), committed and published."""
+    async with platform.session_factory() as session:
+        raised, resolved = await flows.check_bridges(session, settings=platform.settings)
+        await commit_and_publish(session, platform.publisher)
+    return raised, resolved
+
+
+async def bridge_watch_loop(platform: Platform) -> None:
+    """Every ``sensor_bridge_check_interval_seconds`` (0: never); a failed check is logged and tried again."""
+    interval_s = platform.settings.sensor_bridge_check_interval_seconds
+    if interval_s <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await check_bridges_once(platform)
+        except Exception:
+            logger.exception("sensor bridge check failed; trying again in %.0f s", interval_s)

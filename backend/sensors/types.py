@@ -9,16 +9,19 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from backend.accounts.models import Device
 from backend.database.base import utcnow
 from backend.graphql.context import Context
-from backend.graphql.errors import NotAllowed, NotFound, ValidationFailed
+from backend.graphql.errors import NotAllowedType, NotFoundType, ValidationFailedType
 from backend.hazards import loaders as shared_loaders
 from backend.org.types import AreaType
 from backend.sensors import service
+from backend.sensors.flows import status_of
 from backend.sensors.models import BridgeLink, PowerZone, Sensor, ThresholdProfile
 from backend.sensors.rules import (
     ANY_LOCATION,
     AlarmEvent,
+    BridgeStatus,
     LocationType,
     Point,
     SensorFault,
@@ -27,12 +30,14 @@ from backend.sensors.rules import (
     ThresholdValues,
     is_online,
 )
+from backend.storage.types import BigInt
 
 SensorKindType = strawberry.enum(SensorKind, name="SensorKind")
 SensorLocationType = strawberry.enum(LocationType, name="SensorLocationType")
 SensorLevelType = strawberry.enum(SensorLevel, name="SensorLevel")
 SensorFaultType = strawberry.enum(SensorFault, name="SensorFault")
 SensorAlarmEventType = strawberry.enum(AlarmEvent, name="SensorAlarmEvent")
+BridgeStatusType = strawberry.enum(BridgeStatus, name="SensorBridgeStatus")
 
 
 @strawberry.type(name="SensorThresholds", description="Alarm limits; null means the limit does not apply.")
@@ -195,22 +200,64 @@ class SensorBatchAcceptedType:
     alarm_changes_rejected: int = strawberry.field(
         default=0, description="alarm changes not applied (unknown sensor, dated more than 5 min ahead of the server, "
                                "refused by the alert step); the batch's readings are stored all the same")
+    drill_readings: int = strawberry.field(default=0, description="drill readings received (not stored)")
 
 
-@strawberry.type(name="SensorBridge", description="What the backend has seen of one sensor bridge.")
+@strawberry.type(name="SensorBridge", description="A sensor bridge as the backend sees it: its batches (sequence, "
+                  "gaps, reorderings) and its own health from its last heartbeat.")
 class SensorBridgeType:
     device_id: strawberry.ID
+    name: str
+    status: BridgeStatusType = strawberry.field(description="SILENT or NOT_FORWARDING raise an alert")
+    status_detail: str
     last_seq: int
-    last_batch_at: datetime
+    last_batch_at: datetime | None = strawberry.field(description="the last batch's arrival; null: none yet")
     batches: int
     missing_seqs: int
     out_of_order_batches: int
+    reported_at: datetime | None = strawberry.field(description="the last heartbeat's arrival; null: none yet")
+    client_id: str | None
+    started_at: datetime | None
+    mqtt_connected: bool | None
+    readings_in: BigInt  # type: ignore[valid-type]
+    malformed: BigInt = strawberry.field(description="MQTT messages it could not decode")  # type: ignore[valid-type]
+    readings_rejected: BigInt = strawberry.field(  # type: ignore[valid-type]
+        description="readings it refused at the edge (dated too far ahead)")
+    outbox_batches: BigInt = strawberry.field(description="batches waiting in its outbox")  # type: ignore[valid-type]
+    dead_letters: BigInt = strawberry.field(  # type: ignore[valid-type]
+        description="batches the backend refused for good, kept on its disk")
+    last_forward_at: datetime | None = strawberry.field(description="when it last had a batch accepted (its clock)")
+    forward_failures: BigInt  # type: ignore[valid-type]
+    config_sensors: int
 
     @classmethod
-    def from_model(cls, link: BridgeLink) -> SensorBridgeType:
-        return cls(device_id=strawberry.ID(str(link.device_id)), last_seq=link.last_seq,
-                   last_batch_at=link.last_batch_at, batches=link.batches, missing_seqs=link.missing_seqs,
-                   out_of_order_batches=link.out_of_order_batches)
+    def from_model(cls, link: BridgeLink, device: Device, *, now: datetime, stall_s: float) -> SensorBridgeType:
+        status, detail = status_of(link, now=now, stall_s=stall_s)
+        return cls(device_id=strawberry.ID(str(link.device_id)), name=device.name, status=status,
+                   status_detail=detail, last_seq=link.last_seq,
+                   last_batch_at=link.last_batch_at if link.batches else None, batches=link.batches,
+                   missing_seqs=link.missing_seqs, out_of_order_batches=link.out_of_order_batches,
+                   reported_at=link.reported_at, client_id=link.client_id, started_at=link.started_at,
+                   mqtt_connected=link.mqtt_connected, readings_in=BigInt(link.readings_in),
+                   malformed=BigInt(link.malformed), readings_rejected=BigInt(link.readings_rejected),
+                   outbox_batches=BigInt(link.outbox_batches), dead_letters=BigInt(link.dead_letters),
+                   last_forward_at=link.last_forward_at, forward_failures=BigInt(link.forward_failures),
+                   config_sensors=link.config_sensors)
+
+
+@strawberry.input(description="A sensor bridge's heartbeat: its counters since it started.")
+class SensorBridgeHealthInput:
+    client_id: str
+    started_at: datetime
+    mqtt_connected: bool
+    readings_in: BigInt  # type: ignore[valid-type]
+    malformed: BigInt  # type: ignore[valid-type]
+    readings_rejected: BigInt  # type: ignore[valid-type]
+    outbox_batches: BigInt  # type: ignore[valid-type]
+    dead_letters: BigInt  # type: ignore[valid-type]
+    last_forward_at: datetime | None
+    forward_failures: BigInt  # type: ignore[valid-type]
+    config_sensors: int
 
 
 @strawberry.input
@@ -219,6 +266,8 @@ class SensorReadingInput:
     value: float
     ts: datetime
     fault: bool = False
+    drill_id: str | None = strawberry.field(default=None, description="a drill's reading (its code): judged, never "
+                                                                      "stored as the sensor's history")
 
 
 @strawberry.input
@@ -230,6 +279,8 @@ class SensorAlarmChangeInput:
     fault: SensorFaultType | None = None  # type: ignore[valid-type]
     value: float | None = None
     detail: str = ""
+    drill_id: str | None = strawberry.field(default=None, description="a drill's change (its code): a drill alert, "
+                                                                      "never a real one nor the sensor's state")
 
 
 @strawberry.input
@@ -291,11 +342,15 @@ class SavePowerZoneInput:
     equipment: list[str] = strawberry.field(default_factory=list)
 
 
-SensorBridgeConfigResult = Annotated[SensorBridgeConfigType | NotAllowed, strawberry.union("SensorBridgeConfigResult")]
-IngestSensorBatchResult = Annotated[SensorBatchAcceptedType | NotAllowed | ValidationFailed,
+SensorBridgeHealthResult = Annotated[SensorBridgeType | NotAllowedType | ValidationFailedType,
+                                     strawberry.union("SensorBridgeHealthResult")]
+SensorBridgeConfigResult = Annotated[
+    SensorBridgeConfigType | NotAllowedType, strawberry.union("SensorBridgeConfigResult")]
+IngestSensorBatchResult = Annotated[SensorBatchAcceptedType | NotAllowedType | ValidationFailedType,
                                     strawberry.union("IngestSensorBatchResult")]
-SensorResult = Annotated[SensorType | NotAllowed | NotFound | ValidationFailed, strawberry.union("SensorResult")]
-ThresholdProfileResult = Annotated[ThresholdProfileType | NotAllowed | ValidationFailed,
+SensorResult = Annotated[
+    SensorType | NotAllowedType | NotFoundType | ValidationFailedType, strawberry.union("SensorResult")]
+ThresholdProfileResult = Annotated[ThresholdProfileType | NotAllowedType | ValidationFailedType,
                                    strawberry.union("ThresholdProfileResult")]
-PowerZoneResult = Annotated[PowerZoneType | NotAllowed | NotFound | ValidationFailed,
+PowerZoneResult = Annotated[PowerZoneType | NotAllowedType | NotFoundType | ValidationFailedType,
                             strawberry.union("PowerZoneResult")]

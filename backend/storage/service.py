@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.roles import Principal
 from backend.config import Settings
 from backend.database.base import utcnow
-from backend.graphql.errors import ValidationFailedError
+from backend.errors import ValidationFailed
 from backend.storage.base import ObjectNotFound, ObjectStore, PresignedUpload
 from backend.storage.models import UploadKind, UploadSlot
 
@@ -23,7 +23,8 @@ ALLOWED_CONTENT_TYPES: dict[UploadKind, dict[str, str]] = {
     UploadKind.VIDEO: {"video/mp4": "mp4", "video/x-matroska": "mkv", "video/quicktime": "mov",
                        "video/x-msvideo": "avi", "video/webm": "webm"},
     UploadKind.DOCUMENT: {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
-                          "video/mp4": "mp4", "text/plain": "txt"},
+                          "video/mp4": "mp4", "text/plain": "txt", "text/csv": "csv",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"},
 }
 UPLOAD_PURPOSE = "upload"
 DOWNLOAD_PURPOSE = "download"
@@ -57,13 +58,13 @@ async def request_upload(*, session: AsyncSession, store: ObjectStore, settings:
     extension = ALLOWED_CONTENT_TYPES[kind].get(content_type.lower())
     if extension is None:
         allowed = ", ".join(ALLOWED_CONTENT_TYPES[kind])
-        raise ValidationFailedError(f"{content_type!r} is not accepted for {kind.value}; use {allowed}",
+        raise ValidationFailed(f"{content_type!r} is not accepted for {kind.value}; use {allowed}",
                                     field="contentType")
     limit = max_size_for(kind, settings)
     if size <= 0:
-        raise ValidationFailedError("size must be a positive number of bytes", field="size")
+        raise ValidationFailed("size must be a positive number of bytes", field="size")
     if size > limit:
-        raise ValidationFailedError(f"{size} bytes is over the {limit}-byte limit for {kind.value}",
+        raise ValidationFailed(f"{size} bytes is over the {limit}-byte limit for {kind.value}",
                                     field="size")
     slot_id = uuid.uuid4()
     expires_at = utcnow() + timedelta(minutes=settings.upload_url_minutes)
@@ -137,19 +138,19 @@ async def consume_upload(*, session: AsyncSession, store: ObjectStore, actor: Pr
     """Take an uploaded object for one record: it must be the caller's, uploaded, and unused."""
     slot = await session.scalar(select(UploadSlot).where(UploadSlot.key == key).with_for_update())
     if slot is None or slot.owner_id != actor.id or slot.mine_id != actor.mine_id:
-        raise ValidationFailedError(f"no upload of yours has the key {key!r}", field="key")
+        raise ValidationFailed(f"no upload of yours has the key {key!r}", field="key")
     if slot.kind not in kinds:
-        raise ValidationFailedError(f"{key!r} was uploaded as {slot.kind.value}", field="key")
+        raise ValidationFailed(f"{key!r} was uploaded as {slot.kind.value}", field="key")
     if slot.consumed_at is not None:
         if slot.consumed_by == used_by:
             return slot
-        raise ValidationFailedError(f"{key!r} is already attached to another record", field="key")
+        raise ValidationFailed(f"{key!r} is already attached to another record", field="key")
     try:
         info = await store.stat(key)
     except ObjectNotFound as error:
-        raise ValidationFailedError(f"nothing was uploaded to {key!r} yet", field="key") from error
+        raise ValidationFailed(f"nothing was uploaded to {key!r} yet", field="key") from error
     if info.size > slot.declared_size:
-        raise ValidationFailedError(f"{key!r} is larger than the size declared for it", field="key")
+        raise ValidationFailed(f"{key!r} is larger than the size declared for it", field="key")
     slot.uploaded_at = slot.uploaded_at or utcnow()
     slot.consumed_at = utcnow()
     slot.consumed_by = used_by

@@ -8,7 +8,7 @@ from typing import Annotated, NewType
 import strawberry
 from graphql import GraphQLError
 
-from backend.graphql.errors import NotAllowed, ValidationFailed
+from backend.graphql.errors import NotAllowedType, ValidationFailedType
 from backend.storage.models import UploadKind
 
 UploadKindType = strawberry.enum(UploadKind, name="UploadKind")
@@ -48,5 +48,5 @@ class RequestUploadInput:
     size: BigInt = strawberry.field(description="bytes; must not be exceeded by the upload")  # type: ignore[valid-type]
 
 
-RequestUploadResult = Annotated[UploadTicket | NotAllowed | ValidationFailed,
+RequestUploadResult = Annotated[UploadTicket | NotAllowedType | ValidationFailedType,
                                 strawberry.union("RequestUploadResult")]

@@ -13,24 +13,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import Device
 from backend.accounts.roles import Principal
 from backend.alerts import flows as alert_flows
-from backend.alerts.rules import AlertSource
 from backend.audit.flows import record_audit
 from backend.config import Settings
 from backend.database.base import utcnow
-from backend.database.locks import lock_mine, sqlite_write_lock
-from backend.graphql.errors import InvalidTransitionError, NotFoundError, ValidationFailedError
-from backend.graphql.text import clean_text
+from backend.database.tenancy import lock_mine, sqlite_write_lock
+from backend.drills.rules import DRILL_TITLE
+from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.hazards import flows as hazard_flows
-from backend.hazards.rules import HazardSource
 from backend.org import service as org_service
 from backend.storage.base import ObjectStore
 from backend.storage.models import UploadKind
 from backend.storage.service import consume_upload, download_url
+from backend.validation import clean_text
 from backend.vision import service
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
 from backend.vision.permissions import CanConfigureCameras, CanSetVisionPolicy, CanSubmitVideo, vision_worker
@@ -46,6 +46,8 @@ from backend.vision.rules import (
     lease_expired,
     zone_problem,
 )
+from contracts.alerts import AlertSource
+from contracts.hazards import HazardSource
 
 logger = logging.getLogger(__name__)
 EVENT_NAMESPACE = uuid.UUID("3a8f2c71-6d0e-4f5b-9c2a-7e1d4b6a9f03")
@@ -134,7 +136,7 @@ async def set_policy(session: AsyncSession, *, actor: Principal, changes: dict[s
     except PydanticValidationError as error:
         problem = error.errors()[0]
         field_name = ".".join(str(part) for part in problem["loc"]) or "input"
-        raise ValidationFailedError(f"{field_name}: {problem['msg']}", field=field_name) from error
+        raise ValidationFailed(f"{field_name}: {problem['msg']}", field=field_name) from error
     mine.settings = {**(mine.settings or {}), "vision": after.model_dump(mode="json")}
     mine.updated_at = utcnow()
     await session.flush()
@@ -149,13 +151,13 @@ async def _device_in_mine(session: AsyncSession, actor: Principal, device_id: uu
         return
     device = await session.get(Device, device_id)
     if device is None or device.mine_id != actor.mine_id:
-        raise ValidationFailedError("no such device in your mine", field="deviceId")
+        raise ValidationFailed("no such device in your mine", field="deviceId")
 
 
 def _stream_url(value: str | None) -> str | None:
     url = _text(value, "streamUrl", limit=500)
     if url and "://" not in url:
-        raise ValidationFailedError("streamUrl must be a URL such as rtsp://host/path", field="streamUrl")
+        raise ValidationFailed("streamUrl must be a URL such as rtsp://host/path", field="streamUrl")
     return url
 
 
@@ -165,17 +167,17 @@ async def register_camera(session: AsyncSession, *, actor: Principal, code: str,
     """A camera or robot in an area of the caller's mine; codes are unique per mine."""
     area = await org_service.get_area(session=session, area_id=area_id)
     if area is None or area.mine_id != actor.mine_id:
-        raise ValidationFailedError("no such area in your mine", field="areaId")
+        raise ValidationFailed("no such area in your mine", field="areaId")
     CanConfigureCameras.check(actor, area_id)
     code_text = _text(code, "code", required=True, limit=CODE_LENGTH) or ""
     problem = frame_problem(frame_width, frame_height)
     if problem:
-        raise ValidationFailedError(problem, field="frameWidth")
+        raise ValidationFailed(problem, field="frameWidth")
     url = _stream_url(stream_url)
     await _device_in_mine(session, actor, device_id)
     await lock_mine(session, actor.mine_id)  # two registrations of one code take turns
     if await service.get_camera_by_code(session=session, mine_id=actor.mine_id, code=code_text) is not None:
-        raise ValidationFailedError(f"the code {code_text!r} is taken in this mine", field="code")
+        raise ValidationFailed(f"the code {code_text!r} is taken in this mine", field="code")
     camera = Camera(mine_id=actor.mine_id, area_id=area_id, code=code_text,
                     name=_text(name, "name", required=True) or "", kind=kind, stream_url=url,
                     frame_width=frame_width, frame_height=frame_height, device_id=device_id)
@@ -234,7 +236,7 @@ async def define_zone(session: AsyncSession, *, actor: Principal, camera_id: uui
                            dwell_seconds=data.dwell_seconds, detector_class=data.detector_class)
     if problem:
         field_name, reason = problem
-        raise ValidationFailedError(f"zone {name!r}: {reason}", field=field_name)
+        raise ValidationFailed(f"zone {name!r}: {reason}", field=field_name)
     rule = data.rule
     zone = DangerZone(
         mine_id=actor.mine_id, camera_id=camera.id, name=name, rule=rule, coords=data.coords,
@@ -258,7 +260,7 @@ async def retire_zone(session: AsyncSession, *, actor: Principal, zone_id: uuid.
                                                        mine_id=actor.mine_id)
     CanConfigureCameras.check(actor, camera.area_id)
     if not zone.is_active:
-        raise InvalidTransitionError("this zone is already retired", current_state="RETIRED")
+        raise InvalidTransition("this zone is already retired", current_state="RETIRED")
     before = zone_snapshot(zone)
     zone.is_active = False
     zone.updated_at = utcnow()
@@ -277,39 +279,64 @@ async def submit_video(session: AsyncSession, *, store: ObjectStore, actor: Prin
     if existing is not None:
         if existing.submitted_by == actor.id and existing.mine_id == actor.mine_id:
             return existing
-        raise ValidationFailedError("this client id is already used by another video", field="clientId")
+        raise ValidationFailed("this client id is already used by another video", field="clientId")
     if (camera_id is None) == (robot_id is None):
-        raise ValidationFailedError("name exactly one of cameraId and robotId", field="cameraId")
+        raise ValidationFailed("name exactly one of cameraId and robotId", field="cameraId")
     wanted = CameraKind.CAMERA if camera_id is not None else CameraKind.ROBOT
     field_name = "cameraId" if camera_id is not None else "robotId"
     try:
         camera = await service.get_camera_in_mine_or_raise(session=session, camera_id=camera_id or robot_id,
                                                            mine_id=actor.mine_id)  # type: ignore[arg-type]
-    except NotFoundError as error:
-        raise ValidationFailedError(f"no such {wanted.value.lower()} in your mine", field=field_name) from error
+    except NotFound as error:
+        raise ValidationFailed(f"no such {wanted.value.lower()} in your mine", field=field_name) from error
     if camera.kind is not wanted:
-        raise ValidationFailedError(f"{field_name} names a {camera.kind.value.lower()}", field=field_name)
+        raise ValidationFailed(f"{field_name} names a {camera.kind.value.lower()}", field=field_name)
     if not camera.is_active:
-        raise ValidationFailedError(f"this {wanted.value.lower()} is not active", field=field_name)
+        raise ValidationFailed(f"this {wanted.value.lower()} is not active", field=field_name)
     await CanSubmitVideo.check(session, actor, camera.device_id)
+    return await _queue(session, store=store, actor=actor, client_id=client_id, camera=camera,
+                        object_key=object_key, recorded_at=recorded_at)
+
+
+async def _queue(session: AsyncSession, *, store: ObjectStore, actor: Principal, client_id: uuid.UUID,
+                 camera: Camera, object_key: str, recorded_at: datetime, drill_id: uuid.UUID | None = None
+                 ) -> VisionJob:
+    """The caller's own uploaded video queued for the camera; audited."""
     object_key = _text(object_key, "objectKey", required=True, limit=300) or ""
     if recorded_at > utcnow() + CLOCK_ALLOWANCE:
-        raise ValidationFailedError("recordedAt is in the future", field="recordedAt")
+        raise ValidationFailed("recordedAt is in the future", field="recordedAt")
     if recorded_at < utcnow() - MAX_VIDEO_AGE:
-        raise ValidationFailedError(f"recordedAt is more than {MAX_VIDEO_AGE.days} days ago", field="recordedAt")
+        raise ValidationFailed(f"recordedAt is more than {MAX_VIDEO_AGE.days} days ago", field="recordedAt")
     policy = await _policy(session, actor.mine_id)
     slot = await consume_upload(session=session, store=store, actor=actor, key=object_key, kinds={UploadKind.VIDEO},
                                 used_by=str(client_id))
     info = await store.stat(slot.key)
     job = VisionJob(id=client_id, mine_id=actor.mine_id, camera_id=camera.id, area_id=camera.area_id,
                     submitted_by=actor.id, video_key=slot.key, video_size=info.size, recorded_at=recorded_at,
-                    state=VisionJobState.QUEUED, max_attempts=policy.max_attempts)
+                    state=VisionJobState.QUEUED, max_attempts=policy.max_attempts, drill_id=drill_id)
     session.add(job)
     await session.flush()
     await record_audit(session, actor=actor, action="vision.job_submitted", subject_type="vision_job",
                        subject_id=job.id, after={**job_snapshot(job), "camera_id": camera.id,
-                                                 "video_key": slot.key, "recorded_at": recorded_at})
+                                                 "video_key": slot.key, "recorded_at": recorded_at,
+                                                 "drill_id": drill_id})
     return job
+
+
+async def active_camera_by_code(session: AsyncSession, *, mine_id: uuid.UUID, code: str) -> Camera | None:
+    return await session.scalar(select(Camera).where(Camera.mine_id == mine_id, Camera.code == code,
+                                                     Camera.is_active.is_(True)))
+
+
+async def queue_drill_video(session: AsyncSession, *, store: ObjectStore, actor: Principal, drill_id: uuid.UUID,
+                            camera_code: str, object_key: str, recorded_at: datetime) -> VisionJob:
+    """A drill's video for one of the mine's cameras, queued like any other (the drills flow checked the drill and
+    its director); the worker stages the drill's person down in it, and its events are the drill's."""
+    camera = await active_camera_by_code(session, mine_id=actor.mine_id, code=camera_code)
+    if camera is None:
+        raise ValidationFailed(f"no active camera {camera_code!r} in your mine", field="camera")
+    return await _queue(session, store=store, actor=actor, client_id=uuid.uuid4(), camera=camera,
+                        object_key=object_key, recorded_at=recorded_at, drill_id=drill_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +350,7 @@ class Claim:
 
 def _lease(policy: VisionPolicy, lease_seconds: int) -> timedelta:
     if lease_seconds < MIN_LEASE_SECONDS:
-        raise ValidationFailedError(f"leaseSeconds must be at least {MIN_LEASE_SECONDS}", field="leaseSeconds")
+        raise ValidationFailed(f"leaseSeconds must be at least {MIN_LEASE_SECONDS}", field="leaseSeconds")
     return timedelta(seconds=min(lease_seconds, policy.max_lease_seconds))
 
 
@@ -390,7 +417,7 @@ async def _running_job(session: AsyncSession, actor: Principal, job_id: uuid.UUI
                                                  for_update=True)
     if job.state is not VisionJobState.RUNNING or not _holds(job, actor, worker) \
             or lease_expired(job.lease_expires_at, utcnow()):
-        raise InvalidTransitionError("this job is not leased to this worker (its lease ran out or it finished)",
+        raise InvalidTransition("this job is not leased to this worker (its lease ran out or it finished)",
                                      current_state=job.state.value)
     return job
 
@@ -412,9 +439,9 @@ async def report_progress(session: AsyncSession, *, actor: Principal, job_id: uu
     """Progress from the worker; renews its lease (not audited: it changes no state)."""
     job = await _running_job(session, actor, job_id, worker_id)
     if not math.isfinite(progress) or not 0 <= progress <= 1:
-        raise ValidationFailedError("progress is a fraction from 0 to 1", field="progress")
+        raise ValidationFailed("progress is a fraction from 0 to 1", field="progress")
     if frames_analysed < 0:
-        raise ValidationFailedError("framesAnalysed cannot be negative", field="framesAnalysed")
+        raise ValidationFailed("framesAnalysed cannot be negative", field="framesAnalysed")
     policy = await _policy(session, actor.mine_id)
     now = utcnow()
     job.lease_expires_at = now + _lease(policy, lease_seconds)
@@ -425,11 +452,25 @@ async def report_progress(session: AsyncSession, *, actor: Principal, job_id: uu
     return job
 
 
+def _final_frames(frames_analysed: int | None, summary: dict[str, Any] | None) -> int | None:
+    """The frame count a completion carries: given, or the summary's `frames_analysed`; None when neither says."""
+    if frames_analysed is None and summary is not None:
+        counted = summary.get("frames_analysed")
+        frames_analysed = counted if isinstance(counted, int) and not isinstance(counted, bool) else None
+    if frames_analysed is not None and frames_analysed < 0:
+        raise ValidationFailed("framesAnalysed cannot be negative", field="framesAnalysed")
+    return frames_analysed
+
+
 async def complete(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID, worker_id: str,
-                   summary: dict[str, Any] | None) -> VisionJob:
-    """The worker analysed the whole video; a retried completion returns the job unchanged."""
+                   summary: dict[str, Any] | None, frames_analysed: int | None = None) -> VisionJob:
+    """The worker analysed the whole video; a retried completion returns the job unchanged.
+
+    The job keeps the final frame count: progress reports are throttled (and a short video finishes
+    before the first), so the last one seldom carries it."""
     if summary is not None and len(json.dumps(summary, default=str)) > MAX_SUMMARY_BYTES:
-        raise ValidationFailedError(f"summary is larger than {MAX_SUMMARY_BYTES // 1024} KiB as JSON", field="summary")
+        raise ValidationFailed(f"summary is larger than {MAX_SUMMARY_BYTES // 1024} KiB as JSON", field="summary")
+    frames = _final_frames(frames_analysed, summary)
     job, repeated = await _finishing(session, actor, job_id, worker_id, VisionJobState.DONE)
     if repeated:
         return job
@@ -439,6 +480,8 @@ async def complete(session: AsyncSession, *, actor: Principal, job_id: uuid.UUID
     job.failure_reason = None  # a handed-back attempt's reason no longer applies
     job.summary = summary if isinstance(summary, dict) else None
     job.progress = 1.0
+    if frames is not None:
+        job.frames_analysed = frames
     job.finished_at = job.updated_at = now
     job.lease_expires_at = None
     await session.flush()
@@ -498,24 +541,24 @@ class EventsOutcome:
 def _check_event(event: EventData, zones: dict[uuid.UUID, DangerZone], index: int) -> None:
     where = f"events[{index}]"
     if len(event.event_key) > 200:  # kept as sent (it names the event), so its whole length counts
-        raise ValidationFailedError(f"{where}: eventKey is longer than 200 characters", field="eventKey")
+        raise ValidationFailed(f"{where}: eventKey is longer than 200 characters", field="eventKey")
     try:
         _text(event.event_key, "eventKey", required=True, limit=200)
-    except ValidationFailedError as error:
-        raise ValidationFailedError(f"{where}: {error.message}", field="eventKey") from error
+    except ValidationFailed as error:
+        raise ValidationFailed(f"{where}: {error.message}", field="eventKey") from error
     _text(event.snapshot_key, "snapshotKey", limit=300)
     if event.zone_id is not None:
         zone = zones.get(event.zone_id)
         if zone is None:
-            raise ValidationFailedError(f"{where}: the zone is not one of this camera's", field="zoneId")
+            raise ValidationFailed(f"{where}: the zone is not one of this camera's", field="zoneId")
         if zone.rule is not event.rule:
-            raise ValidationFailedError(f"{where}: zone {zone.name!r} watches {zone.rule.value}, not "
+            raise ValidationFailed(f"{where}: zone {zone.name!r} watches {zone.rule.value}, not "
                                         f"{event.rule.value}", field="rule")
     if not math.isfinite(event.video_time_s) or not 0 <= event.video_time_s <= MAX_VIDEO_SECONDS:
-        raise ValidationFailedError(f"{where}: videoTimeS must be 0 to {MAX_VIDEO_SECONDS} seconds (no video is "
+        raise ValidationFailed(f"{where}: videoTimeS must be 0 to {MAX_VIDEO_SECONDS} seconds (no video is "
                                     "longer)", field="videoTimeS")
     if not math.isfinite(event.confidence) or not 0 <= event.confidence <= 1:
-        raise ValidationFailedError(f"{where}: confidence is a fraction from 0 to 1", field="confidence")
+        raise ValidationFailed(f"{where}: confidence is a fraction from 0 to 1", field="confidence")
     _text(event.detail, "detail", limit=MAX_TEXT, lines=True)
 
 
@@ -524,7 +567,7 @@ async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Pri
     """Record the events a worker found; each new one raises an alert and, by the mine's policy, opens a
     hazard. An event key already recorded for the job is skipped, so a retried report never duplicates."""
     if len(events) > MAX_EVENTS_PER_REPORT:
-        raise ValidationFailedError(f"at most {MAX_EVENTS_PER_REPORT} events per report", field="events")
+        raise ValidationFailed(f"at most {MAX_EVENTS_PER_REPORT} events per report", field="events")
     job = await _running_job(session, actor, job_id, worker_id)
     camera = await session.get(Camera, job.camera_id)
     assert camera is not None
@@ -544,7 +587,8 @@ async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Pri
         outcome.created += 1
         outcome.events.append(record)
         zone = zones.get(event.zone_id) if event.zone_id else None
-        raised = await _raise_alert(session, actor=actor, camera=camera, zone=zone, record=record, policy=policy)
+        raised = await _raise_alert(session, actor=actor, camera=camera, zone=zone, record=record, policy=policy,
+                                    drill_id=job.drill_id)
         if not raised.created:  # a repeat folded into the open alert of an earlier event: that event's hazard
             first_id = _uuid_or_none(raised.alert.source_ref)
             first = await session.get(VisionEventRecord, first_id) if first_id else None
@@ -554,7 +598,8 @@ async def report_events(session: AsyncSession, *, store: ObjectStore, actor: Pri
         if policy.opens_hazard(event.rule, zone.open_hazard if zone else None):
             hazard = await hazard_flows.open_from_source(
                 session, actor=actor, mine_id=job.mine_id, area_id=camera.area_id, source=HazardSource.VISION,
-                source_ref=str(record.id), description=f"[{camera.code} {camera.name}] {record.detail}"[:MAX_TEXT])
+                source_ref=str(record.id), description=f"[{camera.code} {camera.name}] {record.detail}"[:MAX_TEXT],
+                drill_id=job.drill_id)
             record.hazard_id = hazard.id
             outcome.hazards_opened += 1
     if outcome.created:
@@ -593,13 +638,15 @@ async def _record_event(session: AsyncSession, *, store: ObjectStore, actor: Pri
 
 
 async def _raise_alert(session: AsyncSession, *, actor: Principal, camera: Camera, zone: DangerZone | None,
-                       record: VisionEventRecord, policy: VisionPolicy) -> alert_flows.RaisedAlert:
-
+                       record: VisionEventRecord, policy: VisionPolicy,
+                       drill_id: uuid.UUID | None = None) -> alert_flows.RaisedAlert:
+    """The event's alert; a drill job's is a drill alert (its own dedupe key: a drill never folds into real ones)."""
     where = zone.name if zone else camera.name
+    drill = DRILL_TITLE if drill_id else ""
     raised = await alert_flows.raise_alert(
         session, actor=actor, mine_id=record.mine_id, source=AlertSource.VISION, source_ref=str(record.id),
-        severity=policy.severity_of(record.rule), area_id=camera.area_id,
-        title=f"{record.rule.value.replace('_', ' ').lower()}: {where} ({camera.code})"[:200],
+        severity=policy.severity_of(record.rule), area_id=camera.area_id, drill_id=drill_id,
+        title=f"{drill}{record.rule.value.replace('_', ' ').lower()}: {where} ({camera.code})"[:200],
         detail=record.detail,
         dedupe_key=dedupe_key(camera_id=camera.id, zone_id=record.zone_id, rule=record.rule, job_id=record.job_id,
                               track=record.track_id if record.track_id is not None else record.event_key),

@@ -85,6 +85,9 @@ class VisionJob(TimestampMixin, Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    drill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drills.id"), default=None, index=True)
+    """A drill's video (issue 16): the worker stages the drill's person down in it, its events raise drill alerts
+    and open drill hazards only. None for every real job."""
 
 
 class VisionEventRecord(IdMixin, Base):

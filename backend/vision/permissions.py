@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import Device, DeviceKind
 from backend.accounts.roles import Principal, Role
-from backend.graphql.errors import NotAllowedError
+from backend.errors import NotAllowed
 
 RESULT_VIEWERS = frozenset({Role.SAFETY_OFFICER, Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN})
 SUBMITTERS = frozenset({DeviceKind.ROBOT, DeviceKind.CAMERA})
@@ -24,8 +24,8 @@ class CanConfigureCameras:
         if Role.AREA_MANAGER in actor.roles and actor.area_id == area_id:
             return
         if Role.AREA_MANAGER in actor.roles:
-            raise NotAllowedError("an area manager configures the cameras of their own area only")
-        raise NotAllowedError("cameras and danger zones are configured by admins and area managers")
+            raise NotAllowed("an area manager configures the cameras of their own area only")
+        raise NotAllowed("cameras and danger zones are configured by admins and area managers")
 
 
 class CanSetVisionPolicy:
@@ -34,7 +34,7 @@ class CanSetVisionPolicy:
     @staticmethod
     def check(actor: Principal) -> None:
         if not actor.roles & {Role.ADMIN, Role.MINE_MANAGER}:
-            raise NotAllowedError("the mine's vision policy is set by admins and mine managers")
+            raise NotAllowed("the mine's vision policy is set by admins and mine managers")
 
 
 class CanSeeVisionResults:
@@ -43,7 +43,7 @@ class CanSeeVisionResults:
     @staticmethod
     def check(actor: Principal) -> None:
         if actor.is_device or not actor.roles & RESULT_VIEWERS:
-            raise NotAllowedError("vision results are for safety officers, area managers, mine managers and admins")
+            raise NotAllowed("vision results are for safety officers, area managers, mine managers and admins")
 
     @staticmethod
     def area_limit(actor: Principal) -> uuid.UUID | None:
@@ -51,7 +51,7 @@ class CanSeeVisionResults:
         if actor.roles & (RESULT_VIEWERS - {Role.AREA_MANAGER}):
             return None
         if actor.area_id is None:
-            raise NotAllowedError("an area manager without an area sees no vision results")
+            raise NotAllowed("an area manager without an area sees no vision results")
         return actor.area_id
 
 
@@ -60,10 +60,10 @@ async def device_of_kind(session: AsyncSession, actor: Principal, kinds: frozens
     """The caller's own device record, which must be of one of the kinds."""
     device = await session.get(Device, actor.id) if actor.is_device else None
     if device is None or device.mine_id != actor.mine_id or device.revoked_at is not None:
-        raise NotAllowedError(f"{what} is done by a device token")
+        raise NotAllowed(f"{what} is done by a device token")
     if device.kind not in kinds:
         wanted = " or ".join(sorted(k.value.lower().replace("_", " ") for k in kinds))
-        raise NotAllowedError(f"{what} needs a {wanted} device, not a {device.kind.value.lower().replace('_', ' ')}")
+        raise NotAllowed(f"{what} needs a {wanted} device, not a {device.kind.value.lower().replace('_', ' ')}")
     return device
 
 
@@ -74,11 +74,11 @@ class CanSubmitVideo:
     async def check(session: AsyncSession, actor: Principal, device_id: uuid.UUID | None) -> None:
         if not actor.is_device:
             if Role.ADMIN not in actor.roles:
-                raise NotAllowedError("inspection videos are submitted by robots, cameras or an admin")
+                raise NotAllowed("inspection videos are submitted by robots, cameras or an admin")
             return
         device = await device_of_kind(session, actor, SUBMITTERS, "submitting an inspection video")
         if device_id is not None and device_id != device.id:
-            raise NotAllowedError("this camera or robot is registered to another device")
+            raise NotAllowed("this camera or robot is registered to another device")
 
 
 async def vision_worker(session: AsyncSession, actor: Principal) -> Device:

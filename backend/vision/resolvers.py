@@ -6,8 +6,8 @@ import strawberry
 from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
+from backend.database.pagination import encode_cursor
 from backend.graphql.context import Context
-from backend.graphql.cursors import encode_cursor
 from backend.graphql.errors import returns_domain_errors
 from backend.graphql.ids import parse_id, parse_optional_id
 from backend.hazards.types import PageInfo
@@ -201,7 +201,7 @@ class Mutation:
             sample_fps=policy.sample_fps, model=policy.model,
             class_rules={k: v.value for k, v in policy.class_rules.items()},
             open_hazard_rules=list(policy.open_hazard_rules),
-            lease_expires_at=job.lease_expires_at, attempt=job.attempts)
+            lease_expires_at=job.lease_expires_at, attempt=job.attempts, is_drill=job.drill_id is not None)
 
     @strawberry.mutation(description="Progress of a leased job; renews the lease.")
     @returns_domain_errors
@@ -220,7 +220,8 @@ class Mutation:
         ctx = info.context
         job = await flows.complete(ctx.session, actor=ctx.authenticated(), job_id=parse_id(input.job_id, "jobId"),
                                    worker_id=input.worker_id,
-                                   summary=input.summary if isinstance(input.summary, dict) else None)
+                                   summary=input.summary if isinstance(input.summary, dict) else None,
+                                   frames_analysed=input.frames_analysed)
         await ctx.commit()
         return VisionJobType.from_model(job)
 

@@ -1,7 +1,7 @@
 """Pure rules of the vision domain: enums, zone validation, the per-mine policy, the job lease.
 
-Zone geometry is the worker's own (vision/rules.py is pure: no OpenCV, torch or ultralytics), so
-the backend refuses exactly the polygons the worker could not use.
+Zone geometry and the zone vocabulary are the contract's (contracts.geometry, contracts.vision), shared with the
+worker, so the backend refuses exactly the polygons the worker could not use.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.alerts.rules import AlertSeverity
-from vision.rules import polygon_problem
+from contracts.alerts import AlertSeverity
+from contracts.geometry import Point, polygon_problem
+from contracts.vision import VisionJobState, ZoneCoords, ZoneRule
 
-Point = tuple[float, float]
 MAX_FRAME_SIDE = 16_384
 MAX_LEASE_SECONDS = 3600  # a lease, and the signed video link with it, lasts an hour at most (renewed by progress)
 
@@ -24,28 +24,6 @@ MAX_LEASE_SECONDS = 3600  # a lease, and the signed video link with it, lasts an
 class CameraKind(enum.StrEnum):
     CAMERA = "CAMERA"
     ROBOT = "ROBOT"
-
-
-class ZoneRule(enum.StrEnum):
-    """What a danger zone watches for (the worker's RuleKind values)."""
-
-    NO_ENTRY = "NO_ENTRY"
-    MAX_PEOPLE = "MAX_PEOPLE"
-    NO_LYING = "NO_LYING"
-    DWELL_LIMIT = "DWELL_LIMIT"
-    CLASS_PRESENT = "CLASS_PRESENT"
-
-
-class ZoneCoords(enum.StrEnum):
-    NORMALISED = "NORMALISED"  # 0..1 of the view's width and height
-    PIXEL = "PIXEL"  # pixels of the camera's frame size
-
-
-class VisionJobState(enum.StrEnum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    DONE = "DONE"
-    FAILED = "FAILED"
 
 
 FINISHED_STATES = frozenset({VisionJobState.DONE, VisionJobState.FAILED})

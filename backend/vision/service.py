@@ -11,18 +11,15 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.database.locks import sqlite_write_lock
-from backend.graphql.cursors import decode_cursor, encode_cursor
-from backend.graphql.errors import NotFoundError, ValidationFailedError
+from backend.database import tenancy
+from backend.database.pagination import decode_cursor, encode_cursor
+from backend.database.tenancy import sqlite_write_lock
+from backend.errors import NotFound, ValidationFailed
 from backend.hazards.service import MAX_PAGE_SIZE
 from backend.vision.models import Camera, DangerZone, VisionEventRecord, VisionJob
 from backend.vision.rules import VisionJobState
 
 MAX_EVENTS = 500
-
-
-def is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 
@@ -32,7 +29,7 @@ async def get_camera_in_mine_or_raise(*, session: AsyncSession, camera_id: uuid.
     """A camera or robot of the mine; another mine's looks like a missing one."""
     camera = await session.get(Camera, camera_id)
     if camera is None or camera.mine_id != mine_id:
-        raise NotFoundError("no such camera or robot")
+        raise NotFound("no such camera or robot")
     return camera
 
 
@@ -74,7 +71,7 @@ async def zones_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[
 async def get_zone_in_mine_or_raise(*, session: AsyncSession, zone_id: uuid.UUID, mine_id: uuid.UUID) -> DangerZone:
     zone = await session.get(DangerZone, zone_id)
     if zone is None or zone.mine_id != mine_id:
-        raise NotFoundError("no such danger zone")
+        raise NotFound("no such danger zone")
     return zone
 
 
@@ -96,7 +93,7 @@ async def get_job_in_mine_or_raise(*, session: AsyncSession, job_id: uuid.UUID, 
         await sqlite_write_lock(session, mine_id)
     job = await session.get(VisionJob, job_id, with_for_update=for_update, populate_existing=for_update)
     if job is None or job.mine_id != mine_id:
-        raise NotFoundError("no such vision job")
+        raise NotFound("no such vision job")
     return job
 
 
@@ -112,7 +109,7 @@ async def list_jobs_page(*, session: AsyncSession, mine_id: uuid.UUID, states: S
                          after: str | None) -> JobPage:
     """Newest first, paginated by an opaque (created_at, id) cursor."""
     if not 1 <= first <= MAX_PAGE_SIZE:
-        raise ValidationFailedError(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
     query = select(VisionJob).where(VisionJob.mine_id == mine_id)
     if states:
         query = query.where(VisionJob.state.in_(list(states)))
@@ -143,7 +140,7 @@ async def next_claimable(*, session: AsyncSession, mine_id: uuid.UUID, now: date
                         and_(VisionJob.state == VisionJobState.RUNNING, VisionJob.lease_expires_at <= now)))
              .order_by(VisionJob.created_at, VisionJob.id).limit(1)
              .execution_options(populate_existing=True))
-    if not is_sqlite(session):
+    if tenancy.is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     return await session.scalar(query)
 
@@ -173,7 +170,7 @@ async def list_events(*, session: AsyncSession, mine_id: uuid.UUID, job_id: uuid
                       first: int = 100) -> Sequence[VisionEventRecord]:
     """A job's events in video order, or a camera's newest first."""
     if not 1 <= first <= MAX_EVENTS:
-        raise ValidationFailedError(f"first must be between 1 and {MAX_EVENTS}", field="first")
+        raise ValidationFailed(f"first must be between 1 and {MAX_EVENTS}", field="first")
     query = select(VisionEventRecord).where(VisionEventRecord.mine_id == mine_id)
     if job_id is not None:
         query = query.where(VisionEventRecord.job_id == job_id).order_by(VisionEventRecord.video_time_s,

@@ -10,8 +10,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from backend.alerts.types import AlertSeverityType
+from backend.errors import NotAllowed
 from backend.graphql.context import Context
-from backend.graphql.errors import InvalidTransition, NotAllowed, NotAllowedError, NotFound, ValidationFailed
+from backend.graphql.errors import InvalidTransitionType, NotAllowedType, NotFoundType, ValidationFailedType
 from backend.hazards import loaders as hazard_loaders
 from backend.hazards.types import HazardType, PageInfo
 from backend.org.types import AreaType
@@ -92,7 +93,7 @@ class CameraType:
             return None
         try:
             area = CanSeeVisionResults.area_limit(principal)
-        except NotAllowedError:
+        except NotAllowed:
             return None
         if area is not None and area != self.model.area_id:
             return None
@@ -203,6 +204,8 @@ class VisionJobClaim:
     open_hazard_rules: list[ZoneRuleType]  # type: ignore[valid-type]
     lease_expires_at: datetime
     attempt: int
+    is_drill: bool = strawberry.field(default=False, description="a drill's video (issue 16): the worker stages the "
+                                      "drill's person down in it instead of running the detector; the same rules")
 
 
 @strawberry.type
@@ -326,6 +329,8 @@ class CompleteVisionJobInput:
     job_id: strawberry.ID
     worker_id: str
     summary: JSON | None = None
+    frames_analysed: int | None = strawberry.field(
+        default=None, description="the final count; null: the summary's frames_analysed, else the last progress")
 
 
 @strawberry.input
@@ -372,14 +377,18 @@ class SetVisionPolicyInput:
     class_rules: JSON | None = None
 
 
-CameraResult = Annotated[CameraType | NotAllowed | NotFound | ValidationFailed, strawberry.union("CameraResult")]
-DangerZoneResult = Annotated[DangerZoneType | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
-                             strawberry.union("DangerZoneResult")]
-VisionJobResult = Annotated[VisionJobType | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
-                            strawberry.union("VisionJobResult")]
-ClaimVisionJobResult = Annotated[VisionJobClaim | NoVisionJob | NotAllowed | ValidationFailed,
+CameraResult = Annotated[
+    CameraType | NotAllowedType | NotFoundType | ValidationFailedType, strawberry.union("CameraResult")]
+DangerZoneResult = Annotated[
+    DangerZoneType | InvalidTransitionType | NotAllowedType | NotFoundType | ValidationFailedType,
+    strawberry.union("DangerZoneResult")]
+VisionJobResult = Annotated[
+    VisionJobType | InvalidTransitionType | NotAllowedType | NotFoundType | ValidationFailedType,
+    strawberry.union("VisionJobResult")]
+ClaimVisionJobResult = Annotated[VisionJobClaim | NoVisionJob | NotAllowedType | ValidationFailedType,
                                  strawberry.union("ClaimVisionJobResult")]
-VisionPolicyResult = Annotated[VisionPolicyType | NotAllowed | ValidationFailed, strawberry.union("VisionPolicyResult")]
+VisionPolicyResult = Annotated[
+    VisionPolicyType | NotAllowedType | ValidationFailedType, strawberry.union("VisionPolicyResult")]
 ReportVisionEventsResult = Annotated[
-    VisionEventsAccepted | InvalidTransition | NotAllowed | NotFound | ValidationFailed,
+    VisionEventsAccepted | InvalidTransitionType | NotAllowedType | NotFoundType | ValidationFailedType,
     strawberry.union("ReportVisionEventsResult")]

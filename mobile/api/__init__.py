@@ -1,1 +1,2 @@
-"""The app's GraphQL client: HTTP (httpx) for queries and mutations, graphql-transport-ws for live events."""
+"""The app's GraphQL client: contracts.client (HTTP, standard library) for queries and mutations,
+graphql-transport-ws for live events."""

@@ -12,49 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mobile.api.client import ApiClient, GraphQLError
+from contracts.alerts import AlertEventKind, AlertSeverity, AlertSource, AlertState, AlertVerdict
+from contracts.client import data_of
+from mobile.api.client import ApiClient
 from mobile.api.models import Area, PersonRef, parse_time
 
 logger = logging.getLogger(__name__)
-
-
-class AlertSource(enum.StrEnum):
-    SENSOR = "SENSOR"
-    VISION = "VISION"
-    HAZARD_OVERDUE = "HAZARD_OVERDUE"
-    MANUAL = "MANUAL"
-
-
-class AlertSeverity(enum.StrEnum):
-    """Ordered: INFO < WARNING < ALARM < CRITICAL (compare `rank`)."""
-
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ALARM = "ALARM"
-    CRITICAL = "CRITICAL"
-
-    @property
-    def rank(self) -> int:
-        return list(AlertSeverity).index(self)
-
-
-class AlertState(enum.StrEnum):
-    RAISED = "RAISED"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    RESOLVED = "RESOLVED"
-
-
-class AlertVerdict(enum.StrEnum):
-    CONFIRMED = "CONFIRMED"
-    FALSE_ALARM = "FALSE_ALARM"
-
-
-class AlertEventKind(enum.StrEnum):
-    RAISED = "RAISED"
-    REPEATED = "REPEATED"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    RESOLVED = "RESOLVED"
-    ESCALATED = "ESCALATED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +47,8 @@ class Alert:
     escalation_level: int = 0
     snapshot_url: str | None = None
     hazard: HazardLink | None = None
+    escalated_to: tuple[str, ...] = ()          # ids of the people it is escalated to (unacknowledged)
+    raised_by: str | None = None                # the person who raised it by hand (None: a sensor, camera, system)
 
     @property
     def is_open(self) -> bool:
@@ -112,6 +77,8 @@ class Alert:
             escalation_level=int(data.get("escalationLevel") or 0),
             snapshot_url=data.get("snapshotUrl"),
             hazard=HazardLink(id=str(hazard["id"]), state=hazard.get("state") or "") if hazard else None,
+            escalated_to=tuple(str(p["id"]) for p in data.get("escalatedTo") or () if p and p.get("id")),
+            raised_by=str(data["raisedBy"]["id"]) if data.get("raisedBy") else None,
         )
 
 
@@ -132,6 +99,18 @@ class AlertPage:
     alerts: tuple[Alert, ...]
     has_next_page: bool
     end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCounts:
+    """The server's count of the open alerts I may see (the one figure the header and the badge show)."""
+
+    unacknowledged: int
+    acknowledged: int
+
+    @property
+    def open(self) -> int:
+        return self.unacknowledged + self.acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,17 +208,23 @@ fragment AlertFields on Alert {
   area { id name }
   acknowledgedBy { id displayName }
   hazard { id state }
+  escalatedTo { id }
+  raisedBy { id }
 }
 """
 
 ALERTS = """
-query Alerts($filter: AlertFilterInput, $first: Int!, $after: String) {
-  alerts(filter: $filter, first: $first, after: $after) {
+query Alerts($filter: AlertFilterInput, $first: Int!, $after: String, $order: AlertOrder! = NEWEST) {
+  alerts(filter: $filter, first: $first, after: $after, order: $order) {
     edges { cursor node { ...AlertFields } }
     pageInfo { hasNextPage endCursor }
   }
 }
 """ + ALERT_FIELDS
+
+ALERT_COUNTS = """
+query AlertCounts($filter: AlertFilterInput) { alertCounts(filter: $filter) { unacknowledged acknowledged } }
+"""
 
 ALERT = """
 query Alert($id: ID!) { alert(id: $id) { ...AlertFields } }
@@ -315,9 +300,7 @@ query SensorSeries($sensorId: ID!, $since: DateTime, $maxPoints: Int) {
 
 def parse_alert_event(payload: dict[str, Any]) -> AlertEvent:
     """A `next` payload of the alerts subscription as a typed event."""
-    if payload.get("errors"):
-        raise GraphQLError("; ".join(e.get("message", "?") for e in payload["errors"]))
-    return AlertEvent.from_api((payload.get("data") or {})["alerts"])
+    return AlertEvent.from_api(data_of(payload)["alerts"])
 
 
 class AlertsApi:
@@ -327,22 +310,25 @@ class AlertsApi:
         self.client = client
 
     def alerts(self, *, area_id: str | None = None, state: AlertState | None = None, first: int = 50,
-               after: str | None = None) -> AlertPage:
-        """Alerts I may see, as the server orders them (newest first)."""
+               after: str | None = None, open_first: bool = False) -> AlertPage:
+        """Alerts I may see, as the server orders them: newest first, or (open_first) the unacknowledged ones
+        first, then the acknowledged, then the resolved, each most severe and then latest first."""
         flt: dict[str, Any] = {}
         if area_id:
             flt["areaId"] = area_id
         if state is not None:
             flt["state"] = state.value
-        data = self.client.execute(ALERTS, {"filter": flt, "first": first, "after": after})["alerts"]
+        variables = {"filter": flt, "first": first, "after": after, "order": "OPEN_FIRST" if open_first else "NEWEST"}
+        data = self.client.execute(ALERTS, variables)["alerts"]
         return AlertPage(alerts=tuple(Alert.from_api(e["node"]) for e in data["edges"]),
                          has_next_page=bool(data["pageInfo"]["hasNextPage"]),
                          end_cursor=data["pageInfo"].get("endCursor"))
 
-    def unacknowledged(self, *, limit: int = 99) -> tuple[int, bool]:
-        """How many RAISED alerts I may see (at most `limit`), and whether there are more."""
-        page = self.alerts(state=AlertState.RAISED, first=limit)
-        return len(page.alerts), page.has_next_page
+    def counts(self, *, area_id: str | None = None) -> AlertCounts:
+        """The open alerts I may see (in one area and mine-wide, or all), counted by the server."""
+        flt = {"areaId": area_id} if area_id else {}
+        data = self.client.execute(ALERT_COUNTS, {"filter": flt})["alertCounts"]
+        return AlertCounts(unacknowledged=int(data["unacknowledged"]), acknowledged=int(data["acknowledged"]))
 
     def alert(self, alert_id: str) -> Alert | None:
         node = self.client.execute(ALERT, {"id": alert_id}).get("alert")

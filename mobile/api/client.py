@@ -1,140 +1,137 @@
-"""GraphQL over HTTP with httpx: bearer tokens, transparent refresh, typed errors.
+"""The app's GraphQL client over contracts.client: bearer tokens, transparent refresh, the contract's errors.
 
-Blocking calls: the app runs them on worker threads (never on the UI thread).
+Blocking calls: the app runs them on worker threads (never on the UI thread). Every failure is one of
+contracts.client's ApiError family (Unauthenticated, Refused, Unavailable, TransportError, ProtocolError),
+classified there by code; ``retryable`` tells the outbox to keep an item.
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
-
+from contracts.client import (
+    ApiError,
+    Connections,
+    ProtocolError,
+    Refused,
+    TransportError,
+    Unauthenticated,
+    execute,
+    graphql_endpoint,
+    retry_after_of,
+    send,
+    status_error,
+    union_result,
+)
 from mobile.api import operations as ops
 from mobile.api.models import AuthSession
 from mobile.api.session import SessionStore
-from mobile.settings import graphql_http_url
 
 logger = logging.getLogger(__name__)
 
 REFRESH_MARGIN_S = 60.0
-AUTH_ERROR_CODES = {"UNAUTHENTICATED", "TOKEN_EXPIRED", "FORBIDDEN_TOKEN"}
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
-class ApiError(Exception):
-    """Base of every error the client raises."""
-
-    transient = False
-
-
-class NetworkError(ApiError):
-    """The server could not be reached or the connection dropped: try again later."""
-
-    transient = True
-
-
-class ServerError(ApiError):
-    """The server answered 5xx (or an unexpected, masked error): try again later."""
-
-    transient = True
-
-
-class AuthRequired(ApiError):
-    """No session, or the refresh token was refused: the user must sign in again."""
-
-
-class GraphQLError(ApiError):
-    """The server refused the operation itself (a schema or validation error)."""
+def tls_context() -> ssl.SSLContext:
+    """Server certificates checked against certifi's bundle where the build carries it (Python on Android finds
+    no system store), else against the system's."""
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class ApiClient:
     """A GraphQL client bound to one server address and one session store."""
 
     def __init__(self, *, server_url: Callable[[], str | None], sessions: SessionStore,
-                 timeout: float = 20.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 20.0) -> None:
         self._server_url = server_url
         self.sessions = sessions
+        self.timeout = timeout
+        self._tls = tls_context()
+        self._connections = Connections()   # kept alive, per worker thread
         self._refresh_lock = threading.Lock()
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 8.0)),
-                                  transport=transport, follow_redirects=False)
+        self.on_reachable: Callable[[bool], None] | None = None   # told after every request: reached or not
+
+    def _reached(self, ok: bool) -> None:
+        if self.on_reachable is not None:
+            try:
+                self.on_reachable(ok)
+            except Exception:
+                logger.exception("reachability callback failed")
+
+    def _reaching(self, call: Callable[[], Any]) -> Any:
+        """Run a request, telling on_reachable whether the server answered at all."""
+        try:
+            result = call()
+        except TransportError:
+            self._reached(False)
+            raise
+        except ApiError:
+            self._reached(True)
+            raise
+        self._reached(True)
+        return result
+
+    def probe(self, *, timeout: float = 5.0) -> bool:
+        """Whether the server answers its health check now (no sign-in needed); TransportError when no address is
+        set (nothing to probe: neither online nor offline)."""
+        url = urljoin(self.base_url + "/", "healthz")
+        try:
+            status, _, _ = send("GET", url, timeout=timeout, max_bytes=64 * 1024, context=self._tls)
+        except (TransportError, ProtocolError):
+            self._reached(False)
+            return False
+        self._reached(True)
+        return status < 500
 
     def close(self) -> None:
-        self._http.close()
+        """Close the calling thread's kept-alive connections."""
+        self._connections.close()
 
     @property
     def base_url(self) -> str:
         url = self._server_url()
         if not url:
-            raise NetworkError("no server address set")
-        return url
+            raise TransportError("no server address set")
+        return url.rstrip("/")
 
-    # -- raw transport ---------------------------------------------------------------
-
-    def _post(self, query: str, variables: dict[str, Any], token: str | None) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            return self._http.post(graphql_http_url(self.base_url), json={"query": query, "variables": variables},
-                                   headers=headers)
-        except httpx.TransportError as error:
-            raise NetworkError(f"{type(error).__name__}: {error}") from error
-
-    @staticmethod
-    def _is_auth_failure(response: httpx.Response, body: dict[str, Any] | None) -> bool:
-        if response.status_code == 401:
-            return True
-        for error in (body or {}).get("errors") or []:
-            code = ((error.get("extensions") or {}).get("code") or "").upper()
-            message = (error.get("message") or "").lower()
-            if code in AUTH_ERROR_CODES or "not authenticated" in message:
-                return True
-            if "token" in message and "expired" in message:
-                return True
-        return False
+    def _post(self, query: str, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
+        endpoint = graphql_endpoint(self.base_url)
+        return self._reaching(lambda: execute(  # type: ignore[no-any-return]
+            endpoint, query, variables, token=token, timeout=self.timeout, max_bytes=MAX_ANSWER_BYTES,
+            context=self._tls, keep=self._connections))
 
     def execute(self, query: str, variables: dict[str, Any] | None = None, *, auth: bool = True) -> dict[str, Any]:
         """Run one operation and return its `data`; refreshes the access token when it is due or refused."""
         variables = variables or {}
-        token = self._access_token() if auth else None
-        response = self._post(query, variables, token)
-        body = self._json(response)
-        if auth and self._is_auth_failure(response, body):
-            token = self._refresh(stale=token)
-            response = self._post(query, variables, token)
-            body = self._json(response)
-            if self._is_auth_failure(response, body):
-                raise AuthRequired("the server refused the session")
-        if response.status_code >= 500:
-            raise ServerError(f"HTTP {response.status_code}")
-        if body is None:
-            raise ServerError(f"HTTP {response.status_code}: not a GraphQL response")
-        errors = body.get("errors")
-        if errors:
-            message = "; ".join(e.get("message", "?") for e in errors)
-            if body.get("data") is None and any("unexpected" in (e.get("message") or "").lower() for e in errors):
-                raise ServerError(message)
-            raise GraphQLError(message)
-        if response.status_code >= 400:
-            raise GraphQLError(f"HTTP {response.status_code}")
-        return body.get("data") or {}
-
-    @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any] | None:
+        if not auth:
+            return self._post(query, variables, None)
+        token = self._access_token()
         try:
-            body = response.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
+            return self._post(query, variables, token)
+        except Unauthenticated:
+            token = self._refresh(stale=token)
+        try:
+            return self._post(query, variables, token)
+        except Unauthenticated as error:
+            raise Unauthenticated(f"the server refused the session: {error}") from error
 
     # -- tokens ----------------------------------------------------------------------
 
     def _access_token(self) -> str:
         session = self.sessions.current
         if session is None:
-            raise AuthRequired("not signed in")
+            raise Unauthenticated("not signed in")
         if self.sessions.expires_within(datetime.now(UTC), REFRESH_MARGIN_S):
             return self._refresh(stale=session.access_token)
         return session.access_token
@@ -147,59 +144,46 @@ class ApiClient:
         with self._refresh_lock:
             session = self.sessions.current
             if session is None:
-                raise AuthRequired("not signed in")
+                raise Unauthenticated("not signed in")
             if session.access_token != stale and not self.sessions.expires_within(datetime.now(UTC), REFRESH_MARGIN_S):
                 return session.access_token  # another thread refreshed meanwhile
             data = self.execute(ops.REFRESH_SESSION, {"refreshToken": session.refresh_token}, auth=False)
-            result = data["refreshSession"]
-            if result.get("__typename") != "AuthSession":
-                logger.info("refresh refused: %s", result.get("message"))
+            try:
+                result = union_result(data, "refreshSession", "AuthSession")
+            except Refused as refused:
+                logger.info("refresh refused: %s", refused)
                 self.sessions.clear()
-                raise AuthRequired(result.get("message") or "session expired")
+                raise Unauthenticated(refused.message or "session expired") from refused
             fresh = AuthSession.from_api(result)
             self.sessions.save(fresh)
             logger.info("access token refreshed for %s", fresh.user.username)
             return fresh.access_token
 
-    # -- downloads -------------------------------------------------------------------
+    # -- objects (photos: downloads and upload tickets) ------------------------------
+
+    def _object_url(self, url: str) -> tuple[str, bool]:
+        """The absolute URL of an object and whether it is on the app's own server (which wants the token)."""
+        target = url if "://" in url else urljoin(self.base_url + "/", url.lstrip("/"))
+        return target, "://" not in url or target.startswith(self.base_url)
+
+    def _transfer(self, method: str, url: str, *, body: bytes | None, headers: dict[str, str],
+                  max_bytes: int) -> bytes:
+        target, own = self._object_url(url)
+        session = self.sessions.current
+        if own and session is not None and not any(k.lower() == "authorization" for k in headers):
+            headers = {**headers, "Authorization": f"Bearer {session.access_token}"}
+        status, answer_headers, raw = self._reaching(lambda: send(
+            method, target, body=body, headers=headers, timeout=self.timeout, max_bytes=max_bytes, context=self._tls,
+            keep=self._connections))
+        if not 200 <= status < 300:
+            raise status_error(status, f"{method} {raw[:200].decode(errors='replace')}",
+                               retry_after=retry_after_of(answer_headers.get("Retry-After")))
+        return raw  # type: ignore[no-any-return]
 
     def get_bytes(self, url: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         """Download a (signed) object URL, absolute or relative to the server; blocking."""
-        target = url if "://" in url else urljoin(self.base_url + "/", url.lstrip("/"))
-        headers: dict[str, str] = {}
-        session = self.sessions.current
-        if session is not None and ("://" not in url or target.startswith(self.base_url)):
-            headers["Authorization"] = f"Bearer {session.access_token}"
-        try:
-            with self._http.stream("GET", target, headers=headers) as response:
-                if response.status_code >= 500 or response.status_code in (408, 429):
-                    raise ServerError(f"download HTTP {response.status_code}")
-                if response.status_code >= 400:
-                    raise GraphQLError(f"download refused: HTTP {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body.extend(chunk)
-                    if len(body) > max_bytes:
-                        raise GraphQLError(f"download larger than {max_bytes} bytes")
-                return bytes(body)
-        except httpx.TransportError as error:
-            raise NetworkError(f"download failed: {type(error).__name__}: {error}") from error
-
-    # -- uploads ---------------------------------------------------------------------
+        return self._transfer("GET", url, body=None, headers={}, max_bytes=max_bytes)
 
     def put_bytes(self, url: str, *, body: bytes, headers: tuple[tuple[str, str], ...], method: str = "PUT") -> None:
         """Send an object to the URL of an upload ticket (absolute, or relative to the server)."""
-        target = url if "://" in url else urljoin(self.base_url + "/", url.lstrip("/"))
-        send_headers = dict(headers)
-        if "://" not in url or target.startswith(self.base_url):
-            session = self.sessions.current
-            if session is not None and not any(k.lower() == "authorization" for k in send_headers):
-                send_headers["Authorization"] = f"Bearer {session.access_token}"
-        try:
-            response = self._http.request(method, target, content=body, headers=send_headers)
-        except httpx.TransportError as error:
-            raise NetworkError(f"upload failed: {type(error).__name__}: {error}") from error
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise ServerError(f"upload HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise GraphQLError(f"upload refused: HTTP {response.status_code} {response.text[:200]}")
+        self._transfer(method, url, body=body, headers=dict(headers), max_bytes=64 * 1024)

@@ -18,8 +18,9 @@ from typing import Any
 
 import websockets
 
+from contracts.client import ApiError, ProtocolError, Unauthenticated, graphql_error
 from mobile.api import operations as ops
-from mobile.api.client import ApiClient, ApiError, AuthRequired
+from mobile.api.client import ApiClient
 from mobile.api.service import parse_event
 from mobile.settings import graphql_ws_url
 
@@ -107,7 +108,7 @@ class LiveEvents:
                 token = await asyncio.to_thread(self.client.access_token)
                 await self._session(token)
                 failures = 0
-            except AuthRequired:
+            except Unauthenticated:
                 logger.info("live events paused: not signed in")
                 failures = max(failures, 4)
             except (TimeoutError, OSError, ApiError, websockets.WebSocketException) as error:
@@ -133,7 +134,7 @@ class LiveEvents:
                                       "payload": {"Authorization": f"Bearer {token}"}}))
             ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
             if ack.get("type") != "connection_ack":
-                raise ApiError(f"no connection_ack: {ack.get('type')}")
+                raise ProtocolError(f"no connection_ack: {ack.get('type')}")
             sub_id = str(uuid.uuid4())
             await ws.send(json.dumps({"id": sub_id, "type": "subscribe", "payload": {
                 "query": self.document, "variables": self.variables}}))
@@ -159,8 +160,9 @@ class LiveEvents:
                             continue
                         self.on_event(event)
                     elif kind == "error":
-                        raise ApiError(f"subscription refused: {message.get('payload')}")
+                        payload = message.get("payload")
+                        raise graphql_error(payload if isinstance(payload, list) else [payload])
                     elif kind == "complete":
-                        raise ApiError("subscription completed by the server")
+                        raise ProtocolError("subscription completed by the server")
             finally:
                 restart_wait.cancel()

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.hazards import HazardGrade, HazardLevel, HazardState
+from contracts.roles import Role
+
 
 def parse_time(value: str | None) -> datetime | None:
     """An ISO-8601 timestamp from the API as an aware UTC datetime (None stays None)."""
@@ -18,46 +21,6 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-class HazardState(enum.StrEnum):
-    REPORTED = "REPORTED"
-    ASSIGNED = "ASSIGNED"
-    RECTIFYING = "RECTIFYING"
-    PENDING_REVIEW = "PENDING_REVIEW"
-    CLOSED = "CLOSED"
-    DISMISSED = "DISMISSED"
-
-
-class HazardGrade(enum.StrEnum):
-    MAJOR = "MAJOR"
-    GENERAL = "GENERAL"
-
-
-class HazardLevel(enum.StrEnum):
-    A = "A"
-    B = "B"
-    C = "C"
-
-
-class Role(enum.StrEnum):
-    """The roles of DOMAIN.md, as the app compares them (lower case, whatever the API spells)."""
-
-    MINER = "miner"
-    TEAM_LEADER = "team_leader"
-    SAFETY_OFFICER = "safety_officer"
-    MENTOR = "mentor"
-    AREA_MANAGER = "area_manager"
-    MINE_MANAGER = "mine_manager"
-    ADMIN = "admin"
-    DEVICE = "device"
-
-    @classmethod
-    def parse(cls, value: str) -> Role | None:
-        try:
-            return cls(value.lower())
-        except ValueError:
-            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +85,19 @@ class Area:
 
 
 @dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    area_id: str | None = None
+    leader_id: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Team:
+        return cls(id=str(data["id"]), name=data.get("name") or "", area_id=data.get("areaId"),
+                   leader_id=data.get("leaderId"))
+
+
+@dataclass(frozen=True, slots=True)
 class PersonRef:
     id: str
     display_name: str
@@ -144,6 +120,62 @@ class Photo:
         return cls(key=data["key"], url=data.get("url"), thumbnail_url=data.get("thumbnailUrl"))
 
 
+class HazardStep(enum.StrEnum):
+    """A step of the loop the server says a person may take now (Hazard.allowedSteps)."""
+
+    TRIAGE = "TRIAGE"
+    ACCEPT = "ACCEPT"
+    SUBMIT_RECTIFICATION = "SUBMIT_RECTIFICATION"
+    REINSPECT_PASS = "REINSPECT_PASS"
+    REINSPECT_FAIL = "REINSPECT_FAIL"
+    DISMISS = "DISMISS"
+    REASSIGN = "REASSIGN"
+    SIGN_OFF = "SIGN_OFF"
+
+    @classmethod
+    def parse_all(cls, values: Any) -> frozenset[HazardStep]:
+        """The steps the app knows (a newer server's extra steps are left out)."""
+        return frozenset(cls(v) for v in values or [] if v in cls.__members__)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A hazard category of the mine, with quick phrases (in the app's language)."""
+
+    id: str
+    code: str
+    name: str
+    phrases: tuple[str, ...] = ()
+    suggested_grade: HazardGrade | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Category:
+        grade = data.get("suggestedGrade")
+        return cls(id=str(data["id"]), code=data.get("code") or "", name=data.get("name") or "",
+                   phrases=tuple(p for p in data.get("phrases") or [] if p),
+                   suggested_grade=HazardGrade(grade) if grade in HazardGrade.__members__ else None)
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "name": self.name, "phrases": list(self.phrases),
+                "suggestedGrade": self.suggested_grade.value if self.suggested_grade else None}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    to_triage: int = 0
+    to_reinspect: int = 0
+    to_sign_off: int = 0
+    assigned_to_me: int = 0
+    overdue: int = 0
+    my_open_reports: int = 0
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> QueueCounts:
+        return cls(**{name: int(data.get(key) or 0) for name, key in (
+            ("to_triage", "toTriage"), ("to_reinspect", "toReinspect"), ("to_sign_off", "toSignOff"),
+            ("assigned_to_me", "assignedToMe"), ("overdue", "overdue"), ("my_open_reports", "myOpenReports"))})
+
+
 @dataclass(frozen=True, slots=True)
 class Hazard:
     id: str
@@ -161,6 +193,19 @@ class Hazard:
     photos: tuple[Photo, ...]
     rectification_photos: tuple[Photo, ...]
     created_at: datetime | None
+    allowed_steps: frozenset[HazardStep] = frozenset()
+    triage_levels: tuple[HazardLevel, ...] = ()
+    may_triage_major: bool = False
+    category: str = ""                 # the category's name, in the app's language
+    control_measures: str = ""
+    treatment_plan: dict[str, Any] = field(default_factory=dict)
+    rectification_note: str = ""
+    dismissed_reason: str = ""
+    observed_at: datetime | None = None
+
+    def may(self, *steps: HazardStep) -> bool:
+        """Whether the server allows the signed-in person any of these steps now."""
+        return bool(self.allowed_steps.intersection(steps))
 
     @property
     def effective_grade(self) -> HazardGrade:
@@ -186,6 +231,15 @@ class Hazard:
             photos=tuple(Photo.from_api(p) for p in data.get("photos") or []),
             rectification_photos=tuple(Photo.from_api(p) for p in data.get("rectificationPhotos") or []),
             created_at=parse_time(data.get("createdAt")),
+            allowed_steps=HazardStep.parse_all(data.get("allowedSteps")),
+            triage_levels=tuple(HazardLevel(v) for v in data.get("triageLevels") or [] if v in HazardLevel.__members__),
+            may_triage_major=bool(data.get("mayTriageMajor")),
+            category=(data.get("category") or {}).get("name") or "",
+            control_measures=data.get("controlMeasures") or "",
+            treatment_plan=data["treatmentPlan"] if isinstance(data.get("treatmentPlan"), dict) else {},
+            rectification_note=data.get("rectificationNote") or "",
+            dismissed_reason=data.get("dismissedReason") or "",
+            observed_at=parse_time(data.get("observedAt")),
         )
 
 

@@ -30,11 +30,15 @@ ME = f"query Me {{ me {{ {USER_FIELDS} }} }}"
 
 AREAS = "query Areas { areas { id name } }"
 
+TEAMS = "query Teams { teams { id name areaId leaderId } }"
+
 PEOPLE = "query People($role: Role, $areaId: ID) { people(role: $role, areaId: $areaId) { id displayName } }"
 
 HAZARD_FIELDS = """
 fragment HazardFields on Hazard {
   id state grade suggestedGrade level description location deadline isOverdue createdAt reporterName
+  allowedSteps triageLevels mayTriageMajor controlMeasures treatmentPlan rectificationNote dismissedReason
+  observedAt category { id name(language: $lang) }
   area { id name }
   reporter { id displayName }
   responsible { id displayName }
@@ -44,7 +48,7 @@ fragment HazardFields on Hazard {
 """
 
 HAZARDS = """
-query Hazards($where: HazardFilterInput, $first: Int!, $after: String) {
+query Hazards($where: HazardFilterInput, $first: Int!, $after: String, $lang: String) {
   hazards(where: $where, first: $first, after: $after) {
     edges { cursor node { ...HazardFields } }
     pageInfo { hasNextPage endCursor }
@@ -53,7 +57,7 @@ query Hazards($where: HazardFilterInput, $first: Int!, $after: String) {
 """ + HAZARD_FIELDS
 
 HAZARD = """
-query Hazard($id: ID!) { hazard(id: $id) { ...HazardFields } }
+query Hazard($id: ID!, $lang: String) { hazard(id: $id) { ...HazardFields } }
 """ + HAZARD_FIELDS
 
 TRACEABILITY = """
@@ -113,43 +117,55 @@ mutation SubmitRectification($input: SubmitRectificationInput!) {
 """
 
 TRIAGE_HAZARD = f"""
-mutation TriageHazard($input: TriageHazardInput!) {{
+mutation TriageHazard($input: TriageHazardInput!, $lang: String) {{
   triageHazard(input: $input) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 ACCEPT_HAZARD = f"""
-mutation AcceptHazard($hazardId: ID!) {{
+mutation AcceptHazard($hazardId: ID!, $lang: String) {{
   acceptHazard(hazardId: $hazardId) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 REINSPECT_HAZARD = f"""
-mutation ReinspectHazard($input: ReinspectHazardInput!) {{
+mutation ReinspectHazard($input: ReinspectHazardInput!, $lang: String) {{
   reinspectHazard(input: $input) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 DISMISS_HAZARD = f"""
-mutation DismissHazard($hazardId: ID!, $reason: String!) {{
+mutation DismissHazard($hazardId: ID!, $reason: String!, $lang: String) {{
   dismissHazard(hazardId: $hazardId, reason: $reason) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 REASSIGN_HAZARD = f"""
-mutation ReassignHazard($input: ReassignHazardInput!) {{
+mutation ReassignHazard($input: ReassignHazardInput!, $lang: String) {{
   reassignHazard(input: $input) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 SIGN_OFF_MAJOR_HAZARD = f"""
-mutation SignOff($hazardId: ID!, $note: String) {{
+mutation SignOff($hazardId: ID!, $note: String, $lang: String) {{
   signOffMajorHazard(hazardId: $hazardId, note: $note) {{ {_TRANSITION_RESULT} }}
 }}
 """ + HAZARD_FIELDS
 
 HAZARD_EVENTS = """
-subscription HazardEvents($areaId: ID, $assigneeId: ID) {
+subscription HazardEvents($areaId: ID, $assigneeId: ID, $lang: String) {
   hazardEvents(areaId: $areaId, assigneeId: $assigneeId) { kind hazard { ...HazardFields } }
 }
 """ + HAZARD_FIELDS
+
+HAZARD_CATEGORIES = """
+query HazardCategories($lang: String) {
+  hazardCategories { id code suggestedGrade name(language: $lang) phrases(language: $lang) }
+}
+"""
+
+HAZARD_QUEUE_COUNTS = """
+query HazardQueueCounts {
+  hazardQueueCounts { toTriage toReinspect toSignOff assignedToMe overdue myOpenReports }
+}
+"""

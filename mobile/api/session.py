@@ -29,6 +29,11 @@ class SessionStore:
         return AuthSession(access_token=raw["accessToken"], refresh_token=raw["refreshToken"],
                            access_expires_at=expires, user=User.from_api(raw["user"]))
 
+    def reload(self) -> None:
+        """Read the session again from disk (another process of the app, e.g. the alarm service, signed in or out)."""
+        with self._lock:
+            self._session = self._load()
+
     @property
     def current(self) -> AuthSession | None:
         with self._lock:

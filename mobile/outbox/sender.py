@@ -7,9 +7,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mobile.api.alerts import ActionOutcome, ActionResult, AlertsApi, AlertSeverity
-from mobile.api.client import ApiError, AuthRequired
-from mobile.api.models import HazardGrade, MutationResult, Outcome
+from contracts.alerts import AlertSeverity
+from contracts.client import ApiError, Unauthenticated
+from contracts.hazards import HazardGrade
+from mobile.api.alerts import ActionOutcome, ActionResult, AlertsApi
+from mobile.api.models import MutationResult, Outcome
+from mobile.api.risks import RisksApi
 from mobile.api.service import MineSafeApi, UploadNotAllowed
 from mobile.outbox.store import ItemKind, ItemState, Outbox, OutboxItem
 
@@ -63,7 +66,7 @@ class OutboxSender:
         except UploadNotAllowed as refusal:
             self.outbox.mark_rejected(item.client_id, reason=str(refusal))
             return ItemState.REJECTED
-        except AuthRequired as error:
+        except Unauthenticated as error:
             # keep it: it is sent after the user signs in again
             self.outbox.mark_retry(item.client_id, error=f"sign in again: {error}", delay_s=MAX_DELAY_S)
             return ItemState.QUEUED
@@ -103,7 +106,7 @@ class OutboxSender:
             return Acknowledgement.of_hazard(self.api.report_hazard(
                 client_id=item.client_id, area_id=p["areaId"], description=p.get("description", ""),
                 location=p.get("location", ""), suggested_grade=HazardGrade(p.get("suggestedGrade", "GENERAL")),
-                photo_keys=keys))
+                photo_keys=keys, category_id=p.get("categoryId"), observed_at=p.get("observedAt")))
         if item.kind is ItemKind.SUBMIT_RECTIFICATION:
             return Acknowledgement.of_hazard(self.api.submit_rectification(
                 hazard_id=p["hazardId"], client_id=item.client_id, note=p.get("note", ""), photo_keys=keys))
@@ -111,6 +114,13 @@ class OutboxSender:
             return Acknowledgement.of_alert(AlertsApi(self.api.client).raise_manual(
                 client_id=item.client_id, area_id=p.get("areaId"), severity=AlertSeverity(p["severity"]),
                 title=p["title"], detail=p.get("detail", "")))
+        if item.kind is ItemKind.SUBMIT_INSPECTION:  # photos are queued in item order; each result names its own
+            result = RisksApi(self.api.client).submit_inspection(
+                check_id=p["checkId"], client_id=item.client_id,
+                results=[{"itemId": r["itemId"], "passed": r["passed"], "note": r.get("note") or None,
+                          "photoKeys": [keys[i] for i in r.get("photos", [])]} for r in p["results"]])
+            return Acknowledgement(ok=result.ok, server_id=result.check_id, reason=result.message,
+                                   typename=result.typename)
         raise ValueError(f"unknown outbox kind {item.kind}")
 
     def drain(self, *, owner_id: str, now: float | None = None) -> dict[ItemState, int]:

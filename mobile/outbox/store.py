@@ -29,6 +29,7 @@ class ItemKind(enum.StrEnum):
     REPORT_HAZARD = "report_hazard"
     SUBMIT_RECTIFICATION = "submit_rectification"
     RAISE_ALERT = "raise_alert"          # a manual alert (raiseManualAlert, idempotent by the item's client id)
+    SUBMIT_INSPECTION = "submit_inspection"  # a done checklist (submitInspection, idempotent by the client id)
 
 
 class ItemState(enum.StrEnum):

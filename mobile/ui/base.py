@@ -10,7 +10,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.api.client import AuthRequired, NetworkError, ServerError
+from contracts.client import ProtocolError, TransportError, Unauthenticated, Unavailable
 from mobile.api.models import HazardEvent
 from mobile.context import AppContext
 
@@ -67,7 +67,7 @@ class BaseController:
 
         def failed(error: Exception) -> None:
             self.model.busy = False
-            if isinstance(error, AuthRequired):
+            if isinstance(error, Unauthenticated):
                 self.ctx.navigate("login")
                 return
             if on_error is not None:
@@ -79,9 +79,9 @@ class BaseController:
 
     def describe(self, error: Exception) -> str:
         """A sentence for the user, in their language."""
-        if isinstance(error, NetworkError):
+        if isinstance(error, TransportError):
             return self.t("error.network")
-        if isinstance(error, ServerError):
+        if isinstance(error, Unavailable | ProtocolError):
             return self.t("error.server")
         logger.warning("%s: %s", type(self).__name__, error)
         return self.t("error.generic", detail=str(error))

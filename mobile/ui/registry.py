@@ -7,6 +7,7 @@ the folder and its name to `mobile.screens.SCREENS`.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import logging
 from collections.abc import Iterable
@@ -14,9 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mobile.api.models import Role, User
+from contracts.roles import Role
+from mobile.api.models import User
 
 logger = logging.getLogger(__name__)
+
+
+class MenuGroup(enum.StrEnum):
+    """The home menu's sections, by what a person came to do, in the order shown."""
+
+    URGENT = "urgent"      # report a hazard, raise or answer an alarm: first, full width
+    WORK = "work"          # my reports, my tasks, the hazard loop's steps, permits, checks
+    MANAGE = "manage"      # the mine at a glance: KPIs, reports, risks, responsibility lists
+    LEARN = "learn"        # training, exams, drills
+    PHONE = "phone"        # this phone: what waits to be sent
+
+    @property
+    def position(self) -> int:
+        return list(MenuGroup).index(self)
 
 
 @dataclass(frozen=True)
@@ -30,7 +46,8 @@ class ScreenSpec:
     title: str                       # i18n key of the screen's title
     menu_title: str = ""             # i18n key of its home-menu button (defaults to title)
     menu: bool = False               # offered on the home screen
-    menu_order: int = 100
+    menu_order: int = 100           # within its group
+    menu_group: MenuGroup = MenuGroup.WORK
     roles: frozenset[Role] | None = None   # None: everyone signed in
     requires_login: bool = True
     icon: str = ""                   # a short glyph shown on the menu button
@@ -60,5 +77,6 @@ def load_specs(names: Iterable[str], package: str = "mobile.screens") -> list[Sc
 
 
 def menu_for(specs: Iterable[ScreenSpec], user: User | None) -> list[ScreenSpec]:
-    """The home-screen entries this user may open, in menu order."""
-    return sorted((s for s in specs if s.menu and s.visible_to(user)), key=lambda s: (s.menu_order, s.name))
+    """The home-screen entries this user may open, group by group, in menu order within each."""
+    return sorted((s for s in specs if s.menu and s.visible_to(user)),
+                  key=lambda s: (s.menu_group.position, s.menu_order, s.name))

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from backend.config import DEV_SECRET, Settings
 from backend.graphql.schema import SDL_PATH, build_schema
+from tests.conftest import TEST_SECRET
 
 
 def test_exported_sdl_matches_the_code() -> None:
@@ -20,8 +21,8 @@ def test_production_refuses_the_default_secret() -> None:
     with pytest.raises(ValidationError, match="MINESAFE_SECRET_KEY"):
         Settings(environment="production", secret_key="short")
     with pytest.raises(ValidationError, match="MINESAFE_S3_SECRET_KEY"):
-        Settings(environment="production", secret_key="x" * 40, store="s3")
-    assert Settings(environment="production", secret_key="x" * 40).graphiql_enabled is False
+        Settings(environment="production", secret_key=TEST_SECRET, store="s3")
+    assert Settings(environment="production", secret_key=TEST_SECRET).graphiql_enabled is False
     assert Settings(environment="development").graphiql_enabled is True
 
 

@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 
-from mobile.api.alerts import (
-    ALERT_EVENTS,
-    ActionOutcome,
-    AlertEvent,
-    AlertEventKind,
-    AlertsApi,
-    AlertState,
-    AlertVerdict,
-    parse_alert_event,
-)
-from mobile.api.client import NetworkError
+from contracts.alerts import AlertEventKind, AlertState, AlertVerdict
+from contracts.client import TransportError
+from mobile.api.alerts import ALERT_EVENTS, ActionOutcome, AlertEvent, AlertsApi, parse_alert_event
 from mobile.api.live import LiveEvents
 from mobile.screens.alert.controller import AlertController
 from mobile.screens.alert.model import AlertModel
@@ -137,7 +129,7 @@ def test_controllers_live_actions_and_a_flaky_network(tmp_path: Path, live_serve
     miner_detail = screen(miner, AlertController, AlertModel)
     miner_detail.on_enter(alert_id=ids["vision_alert"])
     assert miner_detail.model.actions == [] and miner_detail.model.headline
-    with pytest.raises(NetworkError):
+    with pytest.raises(TransportError):
         AlertsApi(make_phone(tmp_path / "phone5", "http://127.0.0.1:9").ctx.client).snapshot("http://127.0.0.1:9/x")
 
 

@@ -10,24 +10,23 @@ from typing import Any
 
 import pytest
 
+from contracts.alerts import AlertEventKind, AlertSeverity, AlertSource, AlertState, AlertVerdict
+from contracts.client import Refused, TransportError, Unavailable
+from contracts.errors import ErrorCode
+from contracts.roles import Role
 from mobile.api.alerts import (
     ActionOutcome,
     ActionResult,
     Alert,
+    AlertCounts,
     AlertEvent,
-    AlertEventKind,
     AlertPage,
-    AlertSeverity,
-    AlertSource,
-    AlertState,
-    AlertVerdict,
     Sensor,
     SensorPoint,
     Thresholds,
     parse_alert_event,
 )
-from mobile.api.client import GraphQLError, NetworkError, ServerError
-from mobile.api.models import Area, AuthSession, PersonRef, Role, User
+from mobile.api.models import Area, AuthSession, PersonRef, User
 from mobile.screens.alert.controller import AlertController, prune
 from mobile.screens.alert.model import AlertModel
 from mobile.screens.alerts import logic
@@ -82,7 +81,7 @@ def test_records_follow_the_agreed_graphql_contract() -> None:
     assert acked.hazard is not None and acked.hazard.id == "h1" and acked.escalation_level == 2
     event = parse_alert_event({"data": {"alerts": {"kind": "REPEATED", "alert": api_alert(raiseCount=4)}}})
     assert event.kind is AlertEventKind.REPEATED and event.alert is not None and event.alert.raise_count == 4
-    with pytest.raises(GraphQLError):
+    with pytest.raises(Refused):
         parse_alert_event({"errors": [{"message": "not allowed"}]})
     assert ActionResult.from_union({"__typename": "Alert", **api_alert()}).outcome is ActionOutcome.OK
     assert ActionResult.from_union({"__typename": "Hazard", "id": "h9", "state": "REPORTED"}).hazard_id == "h9"
@@ -146,7 +145,7 @@ def test_transient_failures_are_retried_with_the_same_request_and_others_are_not
     def flaky() -> str:
         calls.append("ack al-1 CONFIRMED")
         if len(calls) < 3:
-            raise NetworkError("connection reset") if len(calls) == 1 else ServerError("HTTP 502")
+            raise TransportError("connection reset") if len(calls) == 1 else Unavailable("HTTP 502")
         return "done"
 
     assert logic.retrying(flaky, sleep=sleeps.append) == "done"
@@ -154,16 +153,16 @@ def test_transient_failures_are_retried_with_the_same_request_and_others_are_not
 
     def refused() -> str:
         calls.append("refused")
-        raise GraphQLError("Unknown argument")
+        raise Refused(ErrorCode.BAD_USER_INPUT, "Unknown argument")
 
-    with pytest.raises(GraphQLError):
+    with pytest.raises(Refused):
         logic.retrying(refused, sleep=sleeps.append)
     assert calls.count("refused") == 1
 
     def down() -> str:
-        raise NetworkError("no route")
+        raise TransportError("no route")
 
-    with pytest.raises(NetworkError):
+    with pytest.raises(TransportError):
         logic.retrying(down, attempts=3, sleep=sleeps.append)
 
 
@@ -232,20 +231,28 @@ class FakeServer:
     def _reply(self, value: Any) -> Any:
         if self.lose_next_reply:
             self.lose_next_reply -= 1
-            raise NetworkError("the reply was lost on the way back")
+            raise TransportError("the reply was lost on the way back")
         return value
 
     # AlertsApi's methods
+    viewer: User | None = None          # whose visibility the server applies (None: everything)
+
+    def _visible(self, area_id: str | None, state: AlertState | None) -> list[Alert]:
+        return [a for a in self.store.values() if (area_id is None or (a.area and a.area.id == area_id))
+                and (state is None or a.state is state) and (self.viewer is None or logic.visible_to(a, self.viewer))]
+
     def alerts(self, *, area_id: str | None = None, state: AlertState | None = None, first: int = 50,
-               after: str | None = None) -> AlertPage:
-        self.asked.append({"area_id": area_id, "state": state})
-        found = [a for a in self.store.values() if (area_id is None or (a.area and a.area.id == area_id))
-                 and (state is None or a.state is state)]
+               after: str | None = None, open_first: bool = False) -> AlertPage:
+        self.asked.append({"area_id": area_id, "state": state, "open_first": open_first})
+        found = self._visible(area_id, state)
+        if open_first:
+            found = logic.ordered(found)
         return AlertPage(alerts=tuple(found[:first]), has_next_page=len(found) > first, end_cursor=None)
 
-    def unacknowledged(self, *, limit: int = 99) -> tuple[int, bool]:
-        page = self.alerts(state=AlertState.RAISED, first=limit)
-        return len(page.alerts), page.has_next_page
+    def counts(self, *, area_id: str | None = None) -> AlertCounts:
+        found = self._visible(area_id, None)
+        return AlertCounts(unacknowledged=sum(a.state is AlertState.RAISED for a in found),
+                           acknowledged=sum(a.state is AlertState.ACKNOWLEDGED for a in found))
 
     def alert(self, alert_id: str) -> Alert | None:
         return self.store.get(alert_id)
@@ -318,6 +325,7 @@ def test_the_list_is_ordered_filtered_for_a_miner_and_follows_live_events(phone_
     sign_in(phone_ctx, MINER)
     server = FakeServer([alert("own", severity=AlertSeverity.WARNING), alert("other", area=A1),
                          alert("wide", area=None, severity=AlertSeverity.CRITICAL, minutes_ago=30)])
+    server.viewer = MINER
     controller = alerts_controller(phone_ctx, server)
     controller.on_enter()
     model = controller.model
@@ -326,12 +334,15 @@ def test_the_list_is_ordered_filtered_for_a_miner_and_follows_live_events(phone_
     assert model.live_text == "○ Connecting…" and not model.live      # never connected yet: not "reconnecting"
     # live: a new critical alert in my area jumps to the top, with a notice
     fresh = alert("fresh", severity=AlertSeverity.CRITICAL, minutes_ago=0)
+    server.store["fresh"] = fresh
     controller.on_alert_event(AlertEvent(kind=AlertEventKind.RAISED, alert=fresh))
     assert [r["item_id"] for r in model.rows] == ["fresh", "wide", "own"] and fresh.title in model.notice
+    assert model.summary == "3 unacknowledged · 3 open"          # the server's count, read again
     # another area's alert never shows for a miner
     controller.on_alert_event(AlertEvent(kind=AlertEventKind.RAISED, alert=alert("far", area=A1, minutes_ago=0)))
     assert "far" not in [r["item_id"] for r in model.rows]
     # acknowledged elsewhere: it moves below the unacknowledged ones
+    server.store["fresh"] = replace(fresh, state=AlertState.ACKNOWLEDGED)
     controller.on_alert_event(AlertEvent(kind=AlertEventKind.ACKNOWLEDGED,
                                          alert=replace(fresh, state=AlertState.ACKNOWLEDGED)))
     assert [r["item_id"] for r in model.rows] == ["wide", "own", "fresh"] and model.unacked == 2
@@ -461,8 +472,10 @@ def test_a_sensor_alert_shows_the_sensors_curve_threshold_and_the_areas_sensors(
     asked = server.asked[-1]
     assert asked["sensor_id"] == "s1" and asked["max_points"] == 120
     assert asked["since"] <= server.store["al-1"].first_raised_at - timedelta(minutes=30)
-    assert model.sensors.splitlines() == ["▶ CH4-01 · METHANE · 1.32 % · online · alarm 1 %",
-                                          "CO-02 · carbon monoxide · 3 ppm · OFFLINE · alarm 24 ppm"]
+    # over its limit: in the level's colour and in words (the limit named); below it: the alarm limit as before
+    assert model.sensors.splitlines() == [
+        "▶ CH4-01 · METHANE · [color=ff7a30][b]1.32 % (OVER the alarm limit 1 %)[/b][/color] · online",
+        "CO-02 · carbon monoxide · 3 ppm · OFFLINE · alarm 24 ppm"]
     # a repeat event updates the facts without loading the curve twice while nothing changed
     calls = len(server.asked)
     controller.on_alert_event(AlertEvent(kind=AlertEventKind.ACKNOWLEDGED,
@@ -479,14 +492,15 @@ def test_home_shows_the_unacknowledged_count_on_the_alerts_entry(phone_ctx: Phon
     home.alerts_api = server  # type: ignore[assignment]
     home.on_enter()
     entry = next(e for e in home.model.entries if e["name"] == "alerts")
-    assert entry == {"name": "alerts", "text": "Alerts · 2 unacknowledged", "alert": True}
+    assert entry == {"name": "alerts", "text": "Alerts · 2 unacknowledged", "alert": True, "group": "urgent",
+                     "group_title": "Report and alarms"}
     server.store["a"] = replace(server.store["a"], state=AlertState.RESOLVED)
     server.store["b"] = replace(server.store["b"], state=AlertState.RESOLVED)
     home.on_alert_event(AlertEvent(kind=AlertEventKind.RESOLVED, alert=server.store["b"]))
     entry = next(e for e in home.model.entries if e["name"] == "alerts")
-    assert entry == {"name": "alerts", "text": "Alerts", "alert": False}
+    assert (entry["text"], entry["alert"]) == ("Alerts", False)
     # offline: the badge keeps what it knew, home still works
-    home.alerts_api.unacknowledged = lambda **_: (_ for _ in ()).throw(NetworkError("down"))  # type: ignore
+    home.alerts_api.counts = lambda **_: (_ for _ in ()).throw(TransportError("down"))  # type: ignore
     home.on_enter()
     assert [e["name"] for e in home.model.entries] == ["alerts", "mywork", "training"]
 
@@ -499,14 +513,3 @@ def test_axis_ends_are_round_numbers_and_ids_are_not_shown() -> None:
     assert logic.colour(judged) == logic.RESOLVED_COLOUR
     assert logic.colour(replace(judged, verdict=AlertVerdict.CONFIRMED)) == logic.SEVERITY_COLOURS[AlertSeverity.ALARM]
 
-
-def test_the_app_documents_match_the_backend_schema() -> None:
-    from graphql import parse, validate
-
-    from backend.graphql.schema import build_schema
-    from mobile.api import alerts as documents
-
-    schema = build_schema()._schema
-    for name in ("ALERTS", "ALERT", "ACKNOWLEDGE_ALERT", "RESOLVE_ALERT", "OPEN_HAZARD_FROM_ALERT", "ALERT_EVENTS",
-                 "SENSORS", "SENSOR_SERIES"):
-        assert validate(schema, parse(getattr(documents, name))) == [], name

@@ -39,7 +39,7 @@ def run_driver(module: str, plan: dict[str, Any], tmp_path: Path, shots: Path, *
     plan_file.write_text(json.dumps({**plan, "shots": str(shots)}))
     run = subprocess.run([sys.executable, "-m", module, str(plan_file)], cwd=ROOT, env=app_env(tmp_path),
                          capture_output=True, text=True, timeout=600, check=False)
-    (shots / "driver.log").write_text(run.stderr)
+    (shots / "driver.log").write_text(run.stderr + run.stdout)
     summary = json.loads(run.stdout.strip().splitlines()[-1]) if run.stdout.strip() else {}
     assert run.returncode == 0 and summary.get("ok"), (summary, run.stderr[-4000:])
     assert len(summary["screenshots"]) >= at_least

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from contracts.hazards import HazardState
 from mobile.api.live import LiveEvents
-from mobile.api.models import HazardEvent, HazardGrade, HazardLevel, HazardState
+from mobile.api.models import HazardEvent
 from mobile.outbox.store import ItemState
 from mobile.screens.hazard.controller import HazardController, available_actions
 from mobile.screens.hazard.model import HazardModel
 from mobile.screens.hazards.controller import HazardsController
+from mobile.screens.hazards.model import HazardsModel
 from mobile.screens.login.controller import LoginController
 from mobile.screens.login.model import LoginModel
 from mobile.screens.mywork.controller import MyWorkController
@@ -26,7 +28,7 @@ from mobile.screens.report.controller import ReportController
 from mobile.screens.report.model import ReportModel
 from mobile.screens.trace.controller import TraceController
 from mobile.screens.trace.model import TraceModel
-from mobile.screens.triage.controller import TriageController, default_deadline_days, parse_days
+from mobile.screens.triage.controller import TriageController, parse_days
 from mobile.screens.triage.model import TriageModel
 from mobile.ui.hazard_list import HazardListModel
 from tests.conftest import PASSWORD, MineFixture
@@ -67,6 +69,38 @@ def test_access_token_is_refreshed_transparently_and_logout_revokes(phone: Phone
     assert result["refreshSession"]["__typename"] == "LoginFailed"
 
 
+def open_in_triage(phone: Phone, mine: MineFixture, description: str) -> tuple[TriageController, str]:
+    """The safety officer's triage form on the reported hazard with that description."""
+    as_(phone, mine, "safety_officer")
+    triage = TriageController(model=TriageModel(), ctx=phone.ctx)
+    triage.on_enter()
+    hazard_id = next(r["item_id"] for r in triage.model.rows if r["line1"] == description)
+    triage.on_enter(hazard_id=hazard_id)
+    return triage, hazard_id
+
+
+def test_what_a_major_hazards_plan_must_name_is_the_servers_rule(phone: Phone, mine: MineFixture,
+                                                                   photo: Path) -> None:
+    as_(phone, mine, "miner")
+    report = ReportController(model=ReportModel(), ctx=phone.ctx)
+    report.on_enter()
+    report.add_photo(str(photo))
+    assert report.submit(area_name="Area 0", description="roof bolts sheared over 20 m", location="face 3")
+    assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 1
+    triage, hazard_id = open_in_triage(phone, mine, "roof bolts sheared over 20 m")
+    triage.set_grade("MAJOR")
+    # no deadline and no funds: the app sends what was typed and the server says the plan is incomplete
+    triage.submit(responsible_name="team leader", days_text="", measures="stop work on face 3", plan="re-bolt",
+                  contingency="withdraw the crew")
+    assert triage.model.error == "A major hazard's plan needs treatment measures, funds, a deadline in days and a " \
+                                 "contingency plan."
+    assert phone.api.hazard(hazard_id).state is HazardState.REPORTED
+    triage.submit(responsible_name="team leader", days_text="10", measures="stop work on face 3", plan="re-bolt",
+                  funds="80000", contingency="withdraw the crew")
+    assert triage.model.error == "" and triage.model.notice == "Assigned to team leader."
+    assert phone.api.hazard(hazard_id).state is HazardState.ASSIGNED
+
+
 def test_the_whole_loop_through_the_controllers(phone: Phone, mine: MineFixture, photo: Path,
                                                 tmp_path: Path) -> None:
     # a miner reports (through the outbox)
@@ -78,18 +112,19 @@ def test_the_whole_loop_through_the_controllers(phone: Phone, mine: MineFixture,
     assert report.model.error == "Add at least one photo."
     report.add_photo(str(photo))
     assert report.submit(area_name="Area 0", description="gas drainage pipe leaks", location="face 2")
-    assert phone.navigations[-1][0] == "outbox"
+    assert phone.navigations[-1][0] == "home"                 # home says what happened
+    assert "Report saved with 1 photo(s) for Area 0" in phone.navigations[-1][1]["notice"]
     assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 1
 
     # the safety officer triages it to the team leader
-    as_(phone, mine, "safety_officer")
-    triage = TriageController(model=TriageModel(), ctx=phone.ctx)
-    triage.on_enter()
-    hazard_id = next(r["item_id"] for r in triage.model.rows if r["line1"] == "gas drainage pipe leaks")
-    triage.on_enter(hazard_id=hazard_id)
+    triage, hazard_id = open_in_triage(phone, mine, "gas drainage pipe leaks")
     assert triage.model.grade == "GENERAL" and "team leader" in triage.model.people
+    assert triage.model.levels == ["A", "B", "C"] and triage.model.may_major        # the server's triageLevels
+    assert triage.model.teams == ["Team 0"]                  # the teams of the hazard's area only
+    triage.set_team("Team 0")
+    assert triage.model.responsible == "team leader"          # the team's leader is proposed
     triage.set_level("A")
-    assert triage.model.days == "7"
+    assert triage.model.days == ""                  # the server's (the mine's) default unless typed
     triage.submit(responsible_name="team leader", days_text="5", measures="", plan="")
     assert triage.model.error == "Enter the control measures."
     triage.submit(responsible_name="team leader", days_text="5", measures="close valve, replace gasket", plan="")
@@ -135,9 +170,6 @@ def test_the_whole_loop_through_the_controllers(phone: Phone, mine: MineFixture,
 
 
 def test_triage_rules() -> None:
-    assert default_deadline_days(HazardGrade.GENERAL, HazardLevel.A) == 7
-    assert default_deadline_days(HazardGrade.GENERAL, HazardLevel.C) == 1
-    assert default_deadline_days(HazardGrade.MAJOR, None) == 1
     assert parse_days("0") is None and parse_days("12") == 12 and parse_days("x") is None
     assert parse_days("366") is None
 
@@ -170,7 +202,7 @@ def test_live_events_reach_the_app_when_a_hazard_changes_elsewhere(live_server: 
         assert received[0].kind == "REPORTED" and received[0].hazard.description == "live event please"
 
         # a visible list reloads itself on the event (no manual refresh)
-        screen = HazardsController(model=HazardListModel(), ctx=watcher.ctx)
+        screen = HazardsController(model=HazardsModel(), ctx=watcher.ctx)
         screen.visible = True
         screen.on_hazard_event(received[0])
         assert "live event please" in [r["line1"] for r in screen.model.rows]
@@ -256,3 +288,31 @@ def test_lists_load_the_next_page_on_demand(phone: Phone, mine: MineFixture, pho
     queue.load_more()
     assert [r["line1"] for r in queue.model.rows] == ["page test 2", "page test 1", "page test 0"]
     assert not queue.model.has_more
+
+
+def test_the_hazard_list_filters_and_searches_on_the_server(phone: Phone, mine: MineFixture, photo: Path) -> None:
+    as_(phone, mine, "miner")
+    report = ReportController(model=ReportModel(), ctx=phone.ctx)
+    report.on_enter()
+    for area, text in (("Area 0", "loose bolt near the face"), ("Area 1", "cable sheath damaged")):
+        report.add_photo(str(photo))
+        assert report.submit(area_name=area, description=text, location="")
+    assert phone.sender.drain(owner_id=phone.ctx.sessions.user.id)[ItemState.SENT] == 2
+    as_(phone, mine, "safety_officer")
+    phone.ctx.tr.language = "en"
+    hazards = HazardsController(model=HazardsModel(), ctx=phone.ctx)
+    hazards.on_enter()
+    assert hazards.model.state_names[0] == "Any state" and "Area 1" in hazards.model.area_names
+    assert {r["line1"] for r in hazards.model.rows} >= {"loose bolt near the face", "cable sheath damaged"}
+    hazards.set_filters(text="bolt")
+    assert [r["line1"] for r in hazards.model.rows] == ["loose bolt near the face"]
+    hazards.set_filters(area="Area 1")
+    assert [r["line1"] for r in hazards.model.rows] == ["cable sheath damaged"]
+    hazards.set_filters(state=phone.ctx.tr("state.CLOSED"))
+    assert hazards.model.rows == [] and hazards.model.empty_text
+    hazards.set_filters(overdue=True)
+    assert hazards.model.rows == []
+    hazards.set_filters(grade=phone.ctx.tr("grade.MAJOR"))
+    assert hazards.model.rows == []                          # not triaged yet: no grade
+    hazards.set_filters(text="100%_")                        # wildcards are plain characters
+    assert hazards.model.rows == []

@@ -9,9 +9,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mobile.api.alerts import AlertsApi, AlertSource
+from contracts.alerts import AlertSource
+from contracts.hazards import HazardGrade, HazardLevel, HazardState
+from mobile.api.alerts import AlertsApi
 from mobile.api.live import LiveEvents
-from mobile.api.models import HazardEvent, HazardGrade, HazardLevel, HazardState, Outcome
+from mobile.api.models import HazardEvent, Outcome
 from mobile.outbox.store import ItemKind, ItemState
 from mobile.screens.hazard.controller import HazardController
 from mobile.screens.hazard.model import HazardModel

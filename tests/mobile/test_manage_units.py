@@ -11,16 +11,20 @@ from typing import Any
 
 import pytest
 
-from mobile.api.alerts import ActionResult, AlertSeverity
-from mobile.api.client import GraphQLError, NetworkError, ServerError
+from contracts.alerts import AlertSeverity
+from contracts.client import Refused, TransportError, Unavailable
+from contracts.errors import ErrorCode
+from contracts.hazards import HazardState
+from contracts.roles import Role
+from mobile.api.alerts import ActionResult
 from mobile.api.live import LiveEvents
-from mobile.api.models import Area, AuthSession, Hazard, HazardEvent, HazardState, MutationResult, PersonRef, Role, User
+from mobile.api.models import Area, AuthSession, Hazard, HazardEvent, MutationResult, PersonRef, User
 from mobile.outbox import sender as sender_module
 from mobile.outbox.store import ItemKind, ItemState
 from mobile.screens.alerts import logic as alerts_logic
 from mobile.screens.alerts.controller import AlertsController
 from mobile.screens.alerts.model import AlertsModel
-from mobile.screens.hazard.controller import HazardController, available_actions, may_reassign
+from mobile.screens.hazard.controller import HazardController, available_actions
 from mobile.screens.hazard.model import HazardModel
 from mobile.screens.outbox.controller import OutboxController
 from mobile.screens.outbox.model import OutboxModel
@@ -63,20 +67,18 @@ def sign_in(phone: Phone, who: User) -> None:
                                         access_expires_at=NOW + timedelta(hours=1), user=who))
 
 
-# -- who may reassign (backend CanReassignHazard) ---------------------------------------------------
+# -- who may reassign: the server's allowedSteps (backend CanReassignHazard) -------------------------
 
-def test_officers_mine_managers_and_the_areas_manager_may_reassign_an_assigned_or_rectifying_hazard() -> None:
-    officer, boss = user(Role.SAFETY_OFFICER), user(Role.MINE_MANAGER)
-    own_manager, other_manager = user(Role.AREA_MANAGER), user(Role.AREA_MANAGER, area_id="a1")
-    for state in (HazardState.ASSIGNED, HazardState.RECTIFYING):
-        assert may_reassign(hazard(state), officer) and may_reassign(hazard(state), boss)
-        assert may_reassign(hazard(state), own_manager) and not may_reassign(hazard(state), other_manager)
-    for state in (HazardState.REPORTED, HazardState.PENDING_REVIEW, HazardState.CLOSED, HazardState.DISMISSED):
-        assert not may_reassign(hazard(state), officer)
-    for nobody in (user(Role.MINER), user(Role.TEAM_LEADER), user(Role.ADMIN), user(Role.MENTOR)):
-        assert not may_reassign(hazard(), nobody)
-    assert not may_reassign(hazard(area=None), own_manager)
-    assert available_actions(hazard(), officer) == ["reassign", "trace"]
+def test_reassign_is_offered_exactly_when_the_server_allows_it() -> None:
+    from dataclasses import replace
+
+    from mobile.api.models import HazardStep
+
+    officer = user(Role.SAFETY_OFFICER)
+    allowed = replace(hazard(), allowed_steps=frozenset({HazardStep.REASSIGN}))
+    assert available_actions(allowed, officer) == ["reassign", "trace"]
+    for who in (officer, user(Role.MINE_MANAGER), user(Role.AREA_MANAGER), user(Role.MINER)):
+        assert "reassign" not in available_actions(hazard(), who)
 
 
 # -- a retry never reassigns twice ------------------------------------------------------------------
@@ -103,14 +105,14 @@ class FakeHazards:
     def reassign(self, *, hazard_id: str, responsible_id: str, reason: str) -> MutationResult:
         failure = self.failures.pop(0) if self.failures else None
         if failure == "before":
-            raise NetworkError("connection refused")
+            raise TransportError("connection refused")
         if self.answer is not None:
             return self.answer
         self.sends.append(responsible_id)           # applied (again, if sent again)
         person = next(p for p in self.people_list if p.id == responsible_id)
         self.current = replace(self.current, responsible=person, state=HazardState.ASSIGNED)
         if failure == "after":
-            raise NetworkError("connection reset before the reply")
+            raise TransportError("connection reset before the reply")
         return MutationResult.from_union({"__typename": "Hazard", "id": hazard_id, "state": "ASSIGNED",
                                           "description": self.current.description,
                                           "responsible": {"id": person.id, "displayName": person.display_name}})
@@ -159,12 +161,12 @@ def test_invalid_transition_is_a_success_only_when_the_hazard_names_the_person_c
 def test_errors_that_are_not_transient_are_raised_and_a_network_that_stays_down_is_reported() -> None:
     class Broken(FakeHazards):
         def reassign(self, **_: Any) -> MutationResult:
-            raise GraphQLError("Unknown argument")
+            raise Refused(ErrorCode.BAD_USER_INPUT, "Unknown argument")
 
-    with pytest.raises(GraphQLError):
+    with pytest.raises(Refused):
         reassign_once(Broken(hazard()), hazard_id="h1", person_id="m2", reason="x", sleep=lambda _s: None)
     down = FakeHazards(hazard(), failures=["before"] * 9)
-    with pytest.raises(NetworkError):
+    with pytest.raises(TransportError):
         reassign_once(down, hazard_id="h1", person_id="m2", reason="x", attempts=3, sleep=lambda _s: None)
 
 
@@ -316,7 +318,7 @@ class FakeAlerts:
         self.calls.append(client_id)
         if self.down:
             self.down -= 1
-            raise ServerError("HTTP 502")
+            raise Unavailable("HTTP 502")
         if self.refuse:
             return ActionResult.from_union({"__typename": "NotAllowed", "message": self.refuse})
         self.raised.setdefault(client_id, api_alert(id=f"al-{len(self.raised) + 1}", source="MANUAL", title=title,
@@ -341,7 +343,7 @@ def test_the_sender_delivers_a_manual_alert_once_retries_a_failure_and_keeps_a_r
     assert row["line2"].startswith("Manual alert · ") and row["line3"] == (
         "Queued · 1 tries; last error: the server had a problem")
     screen.select(item.client_id)                            # the full text on tap
-    assert "ServerError: HTTP 502" in screen.model.detail
+    assert "Unavailable: HTTP 502" in screen.model.detail
     assert phone_ctx.sender.drain(owner_id=owner, now=10**10)[ItemState.SENT] == 1
     sent = phone_ctx.outbox.get(item.client_id)
     assert sent.state is ItemState.SENT and sent.server_id == "al-1"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mobile.api.models import HazardState
+from contracts.hazards import HazardState
 from mobile.outbox.store import InvalidPhoto, ItemKind, ItemState, Outbox
 from mobile.outbox.worker import OutboxWorker
 from mobile.storage import LocalStore

@@ -16,8 +16,19 @@ SHOTS = ARTIFACTS / "screenshots" / "mobile-training"
 pytestmark = pytest.mark.slow
 
 
-def test_training_screens_headless_with_screenshots(tmp_path: Path, live_server: Any, mine: MineFixture) -> None:
-    ids = set_up(live_server.url, mine)
+def test_training_screens_headless_with_screenshots(tmp_path: Path, live_server: Any, mine: MineFixture,
+                                                    monkeypatch: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from backend.training.courses import rules
+
+    # lesson time runs 600× faster on the (in-process) server: a 20-minute lesson counts after 2 s, so the
+    # run shows the refusal of a lesson finished at once and then its credit; exams keep the real clock
+    real = rules.lesson_seconds_to_go
+    monkeypatch.setattr(rules, "lesson_seconds_to_go", lambda minimum, started, now: real(
+        minimum, started, started + (now - started) * 600))
+    five_months_ago = (datetime.now(UTC) - timedelta(days=150)).isoformat()
+    ids = set_up(live_server.url, mine, link_started=five_months_ago)
     plan = {"server": live_server.url, "data": str(tmp_path / "app-data"), **ids,
             "people": {who: {"username": mine.users[who].username, "password": PASSWORD, "id": mine.user_id(who)}
                        for who in ("miner", "mentor")}}

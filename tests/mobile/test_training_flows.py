@@ -3,6 +3,7 @@ and an app restart, results, and a mentor assigning (InlineRunner; no window).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def answer_right(c: TrainingController) -> None:
 
 
 def test_lessons_count_toward_hours_and_the_assigned_course_completes(live_server: Any, mine: MineFixture,
-                                                                       phone: Phone) -> None:
+                                                                       phone: Phone, monkeypatch: Any) -> None:
     ids = set_up(live_server.url, mine)
     phone.login(mine, "miner")
     c = controller(phone)
@@ -41,9 +42,23 @@ def test_lessons_count_toward_hours_and_the_assigned_course_completes(live_serve
     assert "Induction 0/72 h" in c.model.summary and "Apprentice of mentor, supervised until" in c.model.summary
     c.select(f"course:{ids['course']}")
     assert c.model.mode == "course" and len(c.model.rows) == 3
-    for row in list(c.model.rows):
+    rows = list(c.model.rows)
+    c.select(rows[0]["item_id"])                 # opening a lesson starts the server's clock for it
+    assert c.model.mode == "lesson" and "after 20 min" in c.model.lesson_rule
+    c.finish_lesson()                            # at once: the server refuses, the app says how long to go
+    assert c.model.mode == "lesson" and "about 20 more min" in c.model.error
+    for row in rows[1:]:
+        c.select(row["item_id"])
+        c.back()
+    # an hour later on the server's clock (the live server runs in this process)
+    from backend.training.courses import flows as training_flows
+
+    real = training_flows.utcnow
+    monkeypatch.setattr(training_flows, "utcnow", lambda: real() + timedelta(hours=1))
+    for row in rows:
         c.select(row["item_id"])
         assert c.model.mode == "lesson"
+        c.error = ""
         c.finish_lesson()
     assert c.model.mode == "course" and all(r["line3"] == "Done" for r in c.model.rows)
     assert "6 of 6 class hours" in c.model.summary
@@ -105,9 +120,13 @@ def test_a_mentor_follows_and_assigns_to_apprentices(live_server: Any, mine: Min
     assert c.model.mode == "assign" and c.model.body == "miner"
     c.assign(person_name="miner", course_title="入井安全须知 Going underground", days_text="0")
     assert "1 to 365" in c.model.error
-    c.assign(person_name="miner", course_title="入井安全须知 Going underground", days_text="3")
+    c.assign(person_name="miner", course_title="Course: 入井安全须知 Going underground", days_text="3")
     assert c.model.mode == "mentor" and "assigned to miner" in c.model.notice
     assert "3 open" in c.model.rows[0]["line3"]
+    c.select(c.model.rows[0]["item_id"])
+    assert "Exam: 瓦斯防治考试 Gas exam" in c.model.courses           # exams as well as courses
+    c.assign(person_name="miner", course_title="Exam: 瓦斯防治考试 Gas exam", days_text="2")
+    assert "瓦斯防治考试 Gas exam assigned to miner" in c.model.notice and "4 open" in c.model.rows[0]["line3"]
     mentor_phone.ctx.client.close()
     mentor_phone.ctx.store.close()
 
@@ -126,3 +145,60 @@ def test_the_countdown_reaching_zero_hands_the_exam_in(live_server: Any, mine: M
     c.tick()
     assert c.model.countdown == "00:00" and c.model.mode == "result"
     assert "20" in c.model.body and c.model.rows[0]["alert"] is False     # one of five right: 20 points
+
+
+def test_an_exam_opens_on_its_intro_and_asks_before_handing_in_with_questions_unanswered(
+        live_server: Any, mine: MineFixture, phone: Phone) -> None:
+    ids = set_up(live_server.url, mine)
+    phone.login(mine, "miner")
+    phone.ctx.tr.language = "en"
+    c = controller(phone)
+    c.on_enter()
+    c.select(f"exam:{ids['exam']}")
+    assert c.model.mode == "intro" and c.attempt is None            # the clock has not started
+    assert "Pass mark: 80 of 100" in c.model.body and "Time limit: 20 minutes" in c.model.body
+    assert "Attempts left: 3 of 3" in c.model.body and c.model.intro_action == "Start the exam"
+    c.begin()
+    assert c.model.mode == "exam"
+    first = c.attempt["questions"][0]
+    c.index = 0
+    c.choose(RIGHT[first["text"]][0])
+    picked = [o for o in c.model.options if o["picked"]]
+    assert picked and all(o["text"].startswith("✓ ") for o in picked)  # marked, and (view.kv) blue, not green
+    c.request_submit()
+    assert c.model.mode == "confirm" and "4 question(s) not answered (2, 3, 4, 5)" in c.model.body
+    c.keep_answering()
+    assert c.model.mode == "exam" and c.index == 1                   # the first unanswered question
+    c.request_submit()
+    c.confirm_submit()
+    assert c.model.mode == "result" and "NOT PASSED" in c.model.body
+    c.on_enter()
+    c.select(f"exam:{ids['exam']}")
+    assert "Attempts left: 2 of 3" in c.model.body
+
+
+def test_a_mentor_sees_results_and_records_the_second_assessment(live_server: Any, mine: MineFixture,
+                                                                  tmp_path: Path, phone: Phone) -> None:
+    five_months_ago = (datetime.now(UTC) - timedelta(days=150)).isoformat()
+    ids = set_up(live_server.url, mine, link_started=five_months_ago)
+    phone.login(mine, "miner")
+    exam_taker = controller(phone)
+    exam_taker.start_exam(ids["exam"])
+    answer_right(exam_taker)
+    exam_taker.submit()
+    mentor_phone = make_phone(tmp_path / "mentor", live_server.url)
+    mentor_phone.login(mine, "mentor")
+    mentor_phone.ctx.tr.language = "en"
+    c = controller(mentor_phone)
+    c.on_enter(mode="mentor")
+    assert "瓦斯防治考试 Gas exam best 100 (PASSED, 1 tries)" in c.model.rows[0]["line3"]
+    assert c.model.rows[0]["alert"]                                   # the second assessment is due
+    c.select(c.model.rows[0]["item_id"])
+    assert c.model.may_assess and "record the second assessment" in c.model.assess_text
+    c.assess(passed=False, note="  ")
+    assert "Say why" in c.model.error
+    c.assess(passed=True, note="独立操作熟练 works safely alone")
+    assert c.model.mode == "mentor" and "passed the second assessment" in c.model.notice
+    assert c.model.rows == []          # released: no longer under the mentor
+    mentor_phone.ctx.client.close()
+    mentor_phone.ctx.store.close()

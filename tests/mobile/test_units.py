@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from contracts.client import graphql_endpoint
+from contracts.hazards import HazardGrade, HazardState
+from contracts.roles import Role
 from mobile.api.live import reconnect_delay
-from mobile.api.models import Hazard, HazardGrade, HazardState, PersonRef, Role, User
+from mobile.api.models import Hazard, PersonRef, User
 from mobile.i18n import STRINGS, Translator
 from mobile.outbox.sender import retry_delay
 from mobile.screens import SCREENS
 from mobile.screens.hazard.controller import available_actions
 from mobile.screens.triage.controller import treatment_plan_for
-from mobile.settings import InvalidServerAddress, graphql_http_url, graphql_ws_url, normalize_server_url
+from mobile.settings import InvalidServerAddress, graphql_ws_url, normalize_server_url
 from mobile.ui.registry import load_specs, menu_for
 
 MOBILE = Path(__file__).resolve().parents[2] / "mobile"
@@ -38,7 +41,7 @@ def test_bad_server_addresses_are_refused(typed: str) -> None:
 
 
 def test_graphql_urls() -> None:
-    assert graphql_http_url("https://a.cn/ms") == "https://a.cn/ms/graphql"
+    assert graphql_endpoint("https://a.cn/ms") == graphql_endpoint("https://a.cn/ms/graphql/") == "https://a.cn/ms/graphql"
     assert graphql_ws_url("https://a.cn/ms") == "wss://a.cn/ms/graphql"
     assert graphql_ws_url("http://10.0.0.5:8000") == "ws://10.0.0.5:8000/graphql"
 
@@ -71,11 +74,17 @@ def test_the_registry_loads_every_screen_and_filters_the_menu_by_role() -> None:
     miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
     officer = User(id="2", username="o", display_name="o", roles=frozenset({Role.SAFETY_OFFICER}))
     manager = User(id="3", username="k", display_name="k", roles=frozenset({Role.MINE_MANAGER}))
-    assert [s.name for s in menu_for(specs, miner)] == ["report", "alerts", "raise_alert", "mywork", "training",
-                                                        "outbox"]
-    assert [s.name for s in menu_for(specs, officer)] == ["report", "alerts", "raise_alert", "mywork", "triage",
-                                                          "reinspect", "hazards", "training", "outbox"]
-    assert "hazards" in [s.name for s in menu_for(specs, manager)]
+    assert [s.name for s in menu_for(specs, miner)] == ["report", "alerts", "raise_alert",            # urgent
+                                                        "myreports", "mywork", "duties", "checklist", "people",
+                                                        "permits",                                     # work
+                                                        "training", "drills", "outbox"]                # learn, phone
+    assert [s.name for s in menu_for(specs, officer)] == ["report", "alerts", "raise_alert",
+                                                          "myreports", "mywork", "triage", "reinspect", "hazards",
+                                                          "duties", "checklist", "people", "permits",
+                                                          "dashboard", "reports", "duty_lists", "risk_map",
+                                                          "training", "drills",
+                                                          "outbox"]
+    assert {"hazards", "dashboard"} <= {s.name for s in menu_for(specs, manager)}
     assert menu_for(specs, None) == []
 
 
@@ -100,18 +109,32 @@ def hazard(state: HazardState, *, responsible: str | None = None, grade: HazardG
                   deadline=datetime.now(UTC), is_overdue=False, photos=(), rectification_photos=(), created_at=None)
 
 
-def test_actions_follow_the_closed_loop_and_roles() -> None:
+def test_actions_are_the_steps_the_server_allows_not_a_copy_of_its_rules() -> None:
+    from dataclasses import replace
+
+    from mobile.api.models import HazardStep as Step
+
     miner = User(id="m", username="m", display_name="m", roles=frozenset({Role.MINER}))
     officer = User(id="o", username="o", display_name="o", roles=frozenset({Role.SAFETY_OFFICER}))
-    boss = User(id="b", username="b", display_name="b", roles=frozenset({Role.MINE_MANAGER}))
-    assert available_actions(hazard(HazardState.ASSIGNED, responsible="m"), miner) == ["accept"]
-    assert available_actions(hazard(HazardState.ASSIGNED, responsible="x"), miner) == []
-    assert available_actions(hazard(HazardState.RECTIFYING, responsible="m"), miner) == ["rectify"]
-    assert available_actions(hazard(HazardState.REPORTED), officer) == ["triage", "trace"]
-    assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="o"), officer) == ["trace"]
-    assert available_actions(hazard(HazardState.PENDING_REVIEW, responsible="m"), officer) == ["reinspect", "trace"]
-    major = hazard(HazardState.RECTIFYING, responsible="m", grade=HazardGrade.MAJOR)
-    assert available_actions(major, boss) == ["reassign", "sign_off", "trace"]
+    admin = User(id="a", username="a", display_name="a", roles=frozenset({Role.ADMIN}))
+
+    def offered(state: HazardState, steps: set[Step], who: User) -> list[str]:
+        return available_actions(replace(hazard(state), allowed_steps=frozenset(steps)), who)
+
+    assert offered(HazardState.ASSIGNED, {Step.ACCEPT}, miner) == ["accept"]
+    assert offered(HazardState.ASSIGNED, set(), miner) == []
+    assert offered(HazardState.RECTIFYING, {Step.SUBMIT_RECTIFICATION}, miner) == ["rectify"]
+    assert offered(HazardState.REPORTED, {Step.TRIAGE, Step.DISMISS}, officer) == ["triage", "trace"]
+    assert offered(HazardState.REPORTED, {Step.DISMISS}, officer) == ["triage", "trace"]   # the form dismisses
+    assert offered(HazardState.PENDING_REVIEW, set(), officer) == ["trace"]
+    assert offered(HazardState.PENDING_REVIEW, {Step.REINSPECT_FAIL, Step.REINSPECT_PASS}, officer) == [
+        "reinspect", "trace"]
+    assert offered(HazardState.RECTIFYING, {Step.REASSIGN, Step.SIGN_OFF}, officer) == [
+        "reassign", "sign_off", "trace"]
+    assert offered(HazardState.REPORTED, set(), admin) == ["trace"]      # the server refuses an admin triage
+    # a step the app does not know (a newer server) is ignored, never a crash
+    parsed = Hazard.from_api({"id": "h", "state": "REPORTED", "allowedSteps": ["TRIAGE", "TELEPORT"]})
+    assert parsed.allowed_steps == {Step.TRIAGE}
 
 
 def test_a_major_hazard_gets_the_five_part_treatment_plan() -> None:
@@ -168,4 +191,19 @@ def test_a_new_screen_is_a_folder_and_one_line(tmp_path: Path, monkeypatch: pyte
     assert specs[0].name == "alerts" and specs[0].kv_file == package / "alerts" / "view.kv"
     miner = User(id="1", username="m", display_name="m", roles=frozenset({Role.MINER}))
     menu = menu_for([*load_specs([n for n in SCREENS if n != "alerts"]), *specs], miner)
-    assert [s.name for s in menu] == ["report", "alerts", "raise_alert", "mywork", "training", "outbox"]
+    assert [s.name for s in menu] == ["report", "raise_alert", "alerts", "myreports", "mywork", "duties",
+                                        "checklist", "people", "permits", "training", "drills",
+                                        "outbox"]  # the extra "alerts" names no group: it is work
+
+
+def test_the_triage_and_reinspection_menus_offer_them_to_the_roles_the_server_allows() -> None:
+    """The menu entries against the backend's own permission classes (the per-hazard decision is the server's
+    allowedSteps; this only keeps the queues from being offered to an admin and hidden from a team leader)."""
+    from backend.accounts.roles import Role as ServerRole
+    from backend.hazards.permissions import CanReinspectHazard, CanTriageHazard
+
+    specs = {s.name: s for s in load_specs(SCREENS)}
+    triagers = {r.value for r in CanTriageHazard.roles} | {ServerRole.AREA_MANAGER.value, ServerRole.TEAM_LEADER.value}
+    assert {r.value for r in specs["triage"].roles or ()} == triagers
+    assert {r.value for r in specs["reinspect"].roles or ()} == {r.value for r in CanReinspectHazard.roles}
+    assert Role.ADMIN not in (specs["triage"].roles or ()) and Role.ADMIN not in (specs["reinspect"].roles or ())

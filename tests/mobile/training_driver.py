@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -57,23 +58,27 @@ class TrainingDriver(Driver):
         yield lambda: self.mode("course")() and len(self.screen.model.rows) == 3
         self.shot("course_lessons_zh")
         controller.select(self.screen.model.rows[0]["item_id"])
-        yield self.mode("lesson")
-        self.shot("lesson_text_zh")
-        self.press(self.t("training.mark_done"))
-        yield lambda: self.mode("course")() and self.screen.model.rows[0]["line3"] == self.t("training.lesson_done")
+        yield lambda: self.mode("lesson")() and bool(self.screen.model.lesson_rule)
+        self.shot("lesson_text_minimum_time_zh")
+        self.press(self.t("training.mark_done"))        # at once: too early for the server
+        yield lambda: bool(self.screen.model.error)
+        self.shot("lesson_finished_too_early_zh")
+        yield from self.finish_when_counted(0)
         controller.select(self.screen.model.rows[1]["item_id"])
         yield self.mode("lesson")
         yield lambda: any(w.__class__.__name__ == "AsyncImage" and w.texture is not None
                           and w.texture.size[0] > 100 for w in self.screen.walk())
         self.shot("lesson_picture_zh")
-        self.press(self.t("training.mark_done"))
-        yield lambda: self.mode("course")() and self.screen.model.rows[1]["line3"] == self.t("training.lesson_done")
+        yield from self.finish_when_counted(1)
         self.shot("course_progress_zh")
 
         self.steps.append("the exam: countdown from the server, answers saved as they go")
         controller.back()
         yield self.mode("list")
         controller.select(f"exam:{plan['exam']}")
+        yield lambda: self.mode("intro")() and bool(self.screen.model.intro_action)
+        self.shot("exam_intro_zh")
+        self.press(self.t("training.start_exam"))
         yield lambda: self.mode("exam")() and bool(self.screen.model.countdown)
         self.shot("exam_first_question_zh")
         self.answer_current(right=True)
@@ -95,9 +100,17 @@ class TrainingDriver(Driver):
         controller.back()
         yield self.mode("list")
         controller.select(f"exam:{plan['exam']}")
+        yield lambda: self.mode("intro")() and self.screen.model.intro_action == self.t("training.continue_exam")
+        self.shot("exam_intro_continue_zh")
+        self.press(self.t("training.continue_exam"))
         yield lambda: self.mode("exam")() and not controller.pending and not controller.sending \
             and len(controller.shown) == 3
         self.shot("exam_resumed_all_saved_zh")
+        self.press(self.t("training.submit"))           # two questions left: it asks first
+        yield self.mode("confirm")
+        self.shot("exam_confirm_unanswered_zh")
+        self.press(self.t("training.keep_answering"))
+        yield self.mode("exam")
         while len(controller.shown) < len(controller.attempt["questions"]):
             controller.index = next(i for i, q in enumerate(controller.attempt["questions"])
                                     if q["id"] not in controller.shown)
@@ -130,12 +143,36 @@ class TrainingDriver(Driver):
         self.screen.controller.select(self.screen.model.rows[0]["item_id"])
         yield self.mode("assign")
         self.screen.ids.days.text = "3"
+        exam_label = next(c for c in self.screen.model.courses if c.startswith("Exam: "))
+        self.screen.ids.course.text = exam_label
         yield lambda: True
-        self.shot("mentor_assign_form_en")
+        self.shot("mentor_assign_exam_with_results_en")
         self.press(self.t("training.assign"))
         yield lambda: self.mode("mentor")() and bool(self.screen.model.notice)
-        self.shot("mentor_assigned_en")
+        self.shot("mentor_assigned_exam_en")
+
+        self.steps.append("the second assessment after the supervised months")
+        self.screen.controller.select(self.screen.model.rows[0]["item_id"])
+        yield lambda: self.mode("assign")() and self.screen.model.may_assess
+        self.screen.ids.assess_note.text = "独立操作规范 works safely alone"
+        yield lambda: True
+        self.shot("mentor_second_assessment_en")
+        self.press(self.t("training.assess_pass"))
+        yield lambda: self.mode("mentor")() and "second assessment" in self.screen.model.notice
+        self.shot("mentor_assessed_en")
         self.result = {"ok": True}
+
+    def finish_when_counted(self, row: int) -> Iterator[Wait]:
+        """Press "finished" until the server counts the lesson (its minimum time has passed)."""
+        while True:
+            self.screen.model.error = ""
+            self.press(self.t("training.mark_done"))
+            yield lambda: self.mode("course")() or bool(self.screen.model.error)
+            if self.mode("course")():
+                break
+            until = time.monotonic() + 1.0
+            yield lambda until=until: time.monotonic() > until
+        yield lambda: self.screen.model.rows[row]["line3"] == self.t("training.lesson_done")
 
     def answer_current(self, *, right: bool) -> None:
         controller = self.screen.controller

@@ -53,7 +53,7 @@ def upload_picture(server: str, token: str) -> str:
     return str(ticket["key"])
 
 
-def set_up(server: str, mine: MineFixture, *, minutes: int = 20) -> dict[str, str]:
+def set_up(server: str, mine: MineFixture, *, minutes: int = 20, link_started: str | None = None) -> dict[str, str]:
     """A bank, an induction course with text and picture lessons, an exam; the mentor takes on the miner
     and assigns both. Returns the ids."""
     officer = mine.token("safety_officer")
@@ -74,8 +74,8 @@ def set_up(server: str, mine: MineFixture, *, minutes: int = 20) -> dict[str, st
     exam = gql(server, ops.CREATE_EXAM, {"input": {"title": "瓦斯防治考试 Gas exam", "timeLimitMinutes": minutes,
                                                    "skill": "gas", "rules": [{"count": 5, "tag": "gas"}]}},
                officer)["createExam"]
-    link = gql(server, ops.LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
-               mine.token("admin"))["linkApprentice"]
+    link = gql(server, ops.LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner"),
+                                  "start": link_started}, mine.token("admin"))["linkApprentice"]
     due = (datetime.now(UTC) + timedelta(days=5)).isoformat()
     for target in ({"courseId": course["id"]}, {"examId": exam["id"]}):
         made = gql(server, ops.ASSIGN, {"input": {"assigneeId": mine.user_id("miner"), "dueAt": due, **target}},

@@ -30,8 +30,8 @@ from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.uix.button import Button  # noqa: E402
 
+from contracts.hazards import HazardGrade, HazardLevel  # noqa: E402
 from mobile.api.client import ApiClient  # noqa: E402
-from mobile.api.models import HazardGrade, HazardLevel  # noqa: E402
 from mobile.api.service import MineSafeApi  # noqa: E402
 from mobile.api.session import SessionStore  # noqa: E402
 from mobile.app import MineSafeApp  # noqa: E402
@@ -134,16 +134,21 @@ class Driver:
         self.shot("report_filled_zh")
         app.ctx.worker.stop()            # no network for a moment: the report waits in the outbox
         self.press(self.t("report.submit"))
+        yield lambda: self.on("home")() and bool(self.screen.model.notice)     # home says what happened
+        self.shot("home_report_saved_zh")
+        app.navigate("outbox")
         yield self.on("outbox")
         self.shot("outbox_queued_zh")
 
         self.steps.append("a photo the server refuses")
-        self.press(self.t("common.back"))
+        app.navigate("report")
         yield self.on("report")
         self.screen.controller.add_photo(plan["broken_photo"])
         self.screen.ids.area.text = plan["area"]
         self.screen.ids.description.text = "照片损坏的上报"
         self.press(self.t("report.submit"))
+        yield self.on("home")
+        app.navigate("outbox")
         yield self.on("outbox")
         app.ctx.worker.start()           # the network is back
         yield lambda: self.outbox_states() == {ItemState.SENT, ItemState.REJECTED}

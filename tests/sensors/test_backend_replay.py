@@ -25,10 +25,11 @@ from sqlalchemy import select
 from backend.accounts.models import DeviceKind
 from backend.alerts.models import Alert
 from backend.sensors.models import BridgeLink, SensorBatch, SensorReading
+from contracts.topics import reading_topic
 from sensors.api import BackendClient
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.buffer import BridgeStore
-from sensors.messages import SensorReadingMessage, reading_topic
+from sensors.messages import SensorReadingMessage
 from tests.backend.sensors.api import SAVE_ZONE, add_sensor
 from tests.conftest import free_port, gql
 from tests.ws_client import subscribe

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from contracts.sensors import PHYSICAL_RANGE, LocationType, SensorKind
 from sensors.api import BridgeConfig, ForwardBatch
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.buffer import BridgeStore
-from sensors.defaults import PHYSICAL_RANGE, default_thresholds
-from sensors.messages import LocationType, SensorKind
-from sensors.rules import SensorConfig
+from sensors.rules import SensorConfig, default_thresholds
 
 T0 = datetime(2026, 11, 30, 8, tzinfo=UTC)
 
@@ -35,7 +34,7 @@ def test_a_mine_wide_silence_and_a_big_burst_become_several_batches(tmp_path: Pa
                           options=BridgeOptions(max_batch_readings=5000, max_batch_changes=200))
     for round_ in range(27):  # 12,150 readings in one flush
         for i in range(450):
-            bridge._reading(f"S{i:05d}", 0.3, T0 + timedelta(seconds=round_))
+            bridge._reading(f"S{i:05d}", 0.3, T0 + timedelta(seconds=round_), T0 + timedelta(seconds=round_))
     bridge.flush()
     bridge.check_silent(T0 + timedelta(minutes=5))  # every sensor silent at once: 450 alarm changes
     bridge.flush()

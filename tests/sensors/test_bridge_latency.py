@@ -11,10 +11,12 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from contracts.sensors import SensorFault, SensorLevel
+from contracts.topics import batch_topic
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.buffer import BridgeStore
-from sensors.messages import BatchReading, SubstationBatchMessage, batch_topic
-from sensors.rules import FaultKind, Level, SensorState
+from sensors.messages import BatchReading, SubstationBatchMessage
+from sensors.rules import SensorState
 from tests.sensors.test_bridge_batches import config, outbox
 
 T0 = datetime(2026, 11, 30, 8, tzinfo=UTC)
@@ -55,9 +57,9 @@ def test_a_full_ack_window_is_flushed_and_acknowledged_at_once(tmp_path: Path) -
 def test_sensor_states_survive_the_one_statement_write(tmp_path: Path) -> None:
     store = BridgeStore(tmp_path / "b.sqlite")
     states = {
-        "A": SensorState(level=Level.ALARM, power_cut=True, last_value=1.6, last_ts=T0, same_count=3,
+        "A": SensorState(level=SensorLevel.ALARM, power_cut=True, last_value=1.6, last_ts=T0, same_count=3,
                          window=[(T0 - timedelta(seconds=5), 1.1), (T0, 1.6)]),
-        "B": SensorState(fault=FaultKind.SILENT),
+        "B": SensorState(fault=SensorFault.SILENT),
         "C'\"": SensorState(),
     }
     store.append_batches(build_payloads=[], states=states, zones={"z1": frozenset({"A"})})
@@ -69,10 +71,21 @@ def test_sensor_states_survive_the_one_statement_write(tmp_path: Path) -> None:
 
 def test_the_silence_scan_applies_only_silent_sensors(tmp_path: Path) -> None:
     bridge = SensorBridge(config=config(3), store=BridgeStore(tmp_path / "b.sqlite"), backend=None)
-    bridge._reading("S00000", 0.3, T0)
-    bridge._reading("S00001", 0.3, T0 + timedelta(seconds=10))
+    bridge._reading("S00000", 0.3, T0, T0)  # heard at T0 by the bridge's clock
+    bridge._reading("S00001", 0.3, T0 + timedelta(seconds=10), T0 + timedelta(seconds=10))
     bridge.check_silent(T0 + timedelta(seconds=11))  # S00000 silent for 11 s (> 2 × 2 s); S00001 not; S00002 unseen
     assert [c.sensor_id for c in bridge._pending.changes] == ["S00000"]
-    assert bridge.states["S00000"].fault is FaultKind.SILENT and bridge.states["S00001"].fault is None
+    assert bridge.states["S00000"].fault is SensorFault.SILENT and bridge.states["S00001"].fault is None
     bridge.check_silent(T0 + timedelta(seconds=12))  # raised once
     assert len(bridge._pending.changes) == 1
+
+
+def test_a_kept_state_dated_ahead_does_not_hide_a_silence(tmp_path: Path) -> None:
+    """A state from an older bridge (no seen_at) whose latest reading is dated a day ahead."""
+    store = BridgeStore(tmp_path / "b.sqlite")
+    now = datetime.now(UTC)
+    store.append_batches(build_payloads=[], states={"S00000": SensorState(last_value=0.3,
+                                                                          last_ts=now + timedelta(days=1))}, zones={})
+    bridge = SensorBridge(config=config(1), store=store, backend=None)
+    bridge.check_silent(now + timedelta(seconds=30))  # 2 × 2 s polling long past
+    assert bridge.states["S00000"].fault is SensorFault.SILENT

@@ -11,11 +11,12 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from contracts.topics import reading_topic
 from sensors.api import ForwardBatch
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.buffer import BridgeStore
 from sensors.demo import demo_config
-from sensors.messages import SensorReadingMessage, reading_topic
+from sensors.messages import SensorReadingMessage
 
 pytestmark = pytest.mark.mqtt
 T0 = datetime.now(UTC).replace(microsecond=0)

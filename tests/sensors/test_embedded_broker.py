@@ -9,11 +9,12 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from contracts.topics import reading_topic
 from sensors.bridge import BridgeOptions, SensorBridge
 from sensors.broker import EmbeddedBroker
 from sensors.buffer import BridgeStore
 from sensors.demo import demo_config
-from sensors.messages import SensorReadingMessage, reading_topic
+from sensors.messages import SensorReadingMessage
 from tests.sensors.test_bridge_mqtt import stored_readings, wait_until
 
 T0 = datetime.now(UTC).replace(microsecond=0)

@@ -15,8 +15,10 @@ import numpy as np
 
 WIDTH, HEIGHT, FPS = 640, 360, 10
 
-# person boxes in ultralytics/assets/bus.jpg (x1, y1, x2, y2), found once with yolo11n-pose
+# person boxes in ultralytics/assets/bus.jpg (x1, y1, x2, y2), found once with yolo11n-pose; their bottom
+# edges are the soles (the ankle keypoints are 40-50 px higher)
 BUS_PEOPLE = {"walker": (48, 396, 245, 905), "stander": (221, 404, 343, 858)}
+BUS_ALL_PEOPLE = {**BUS_PEOPLE, "edge": (0, 432, 68, 907), "right": (669, 388, 810, 878)}
 
 
 def assets_dir() -> Path:
@@ -120,3 +122,57 @@ def write_scene_video(path: Path, *, fourcc: str = "mp4v", frames: int = 70) -> 
         writer.write(frame)
     writer.release()
     return {"fps": FPS, "frames": frames, "walker_x": walker_x, "fall_start_s": 4.0, "fall_end_s": 4.8}
+
+
+@dataclass
+class Pan:
+    """A video of crop windows moving across bus.jpg, and where each window was."""
+
+    path: Path
+    fps: int
+    size: tuple[int, int]
+    windows: list[tuple[float, float, float, float]]  # x, y, width, height in bus.jpg, per frame
+
+    def box_in_frame(self, index: int, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A bus.jpg box in frame `index`'s pixels (not clipped)."""
+        x, y, w, h = self.windows[index]
+        sx, sy = self.size[0] / w, self.size[1] / h
+        return ((box[0] - x) * sx, (box[1] - y) * sy, (box[2] - x) * sx, (box[3] - y) * sy)
+
+    def people(self, index: int, *, visible: float = 0.4) -> dict[str, tuple[float, float, float, float]]:
+        """The bus.jpg people in frame `index` (clipped boxes) with at least `visible` of their width inside."""
+        out = {}
+        for name, box in BUS_ALL_PEOPLE.items():
+            x1, y1, x2, y2 = self.box_in_frame(index, box)
+            clipped = (max(x1, 0), max(y1, 0), min(x2, self.size[0]), min(y2, self.size[1]))
+            if clipped[2] - clipped[0] >= visible * (x2 - x1) and clipped[3] > clipped[1]:
+                out[name] = clipped
+        return out
+
+
+def write_pan_video(path: Path, *, seconds: float, x_from: float, x_to: float, y: float = 560,
+                    window: tuple[int, int] = (480, 360), size: tuple[int, int] = (640, 480), fps: int = 25) -> Pan:
+    """A robot camera panning across the street of bus.jpg: `window`-sized crops from x_from to x_to (at height y),
+    scaled to `size`, encoded with OpenCV (mp4v). The people are real; the camera moves, they do not."""
+    photo = cv2.imread(str(assets_dir() / "bus.jpg"))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    if not writer.isOpened():
+        raise RuntimeError(f"cannot write {path}")
+    count = round(seconds * fps)
+    windows = []
+    for i in range(count):
+        x = x_from + (x_to - x_from) * i / max(count - 1, 1)
+        sx, sy = size[0] / window[0], size[1] / window[1]
+        matrix = np.float32([[sx, 0, -x * sx], [0, sy, -y * sy]])
+        writer.write(cv2.warpAffine(photo, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE))
+        windows.append((x, y, float(window[0]), float(window[1])))
+    writer.release()
+    return Pan(path=path, fps=fps, size=size, windows=windows)
+
+
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vision.messages import RuleKind, VisionEvent, ZoneSpec
+from contracts.vision import ZoneRule
+from vision.messages import VisionEvent, ZoneSpec
 from vision.video import (
     CorruptVideoError,
     EmptyVideoError,
@@ -22,12 +23,12 @@ from vision.video import (
 
 WHOLE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 ZONES = [
-    ZoneSpec(id="belt", name="belt head", kind=RuleKind.NO_ENTRY, polygon=[(0.6, 0.3), (1, 0.3), (1, 1), (0.6, 1)]),
-    ZoneSpec(id="road", name="roadway", kind=RuleKind.NO_LYING, polygon=WHOLE, open_hazard=True),
-    ZoneSpec(id="crowd", name="roadway crowd", kind=RuleKind.MAX_PEOPLE, max_people=2, polygon=WHOLE),
-    ZoneSpec(id="bay", name="left bay", kind=RuleKind.DWELL_LIMIT, dwell_seconds=4,
+    ZoneSpec(id="belt", name="belt head", kind=ZoneRule.NO_ENTRY, polygon=[(0.6, 0.3), (1, 0.3), (1, 1), (0.6, 1)]),
+    ZoneSpec(id="road", name="roadway", kind=ZoneRule.NO_LYING, polygon=WHOLE, open_hazard=True),
+    ZoneSpec(id="crowd", name="roadway crowd", kind=ZoneRule.MAX_PEOPLE, max_people=2, polygon=WHOLE),
+    ZoneSpec(id="bay", name="left bay", kind=ZoneRule.DWELL_LIMIT, dwell_seconds=4,
              polygon=[(0, 0), (0.3, 0), (0.3, 1), (0, 1)]),
-    ZoneSpec(id="far", name="far dwell", kind=RuleKind.DWELL_LIMIT, dwell_seconds=30,
+    ZoneSpec(id="far", name="far dwell", kind=ZoneRule.DWELL_LIMIT, dwell_seconds=30,
              polygon=[(0.6, 0.3), (1, 0.3), (1, 1), (0.6, 1)]),
 ]
 
@@ -42,13 +43,13 @@ def test_scene_raises_expected_events_and_no_others(analyzer, scene_video) -> No
     got = sorted((e.kind.value, e.zone_id) for e in result.events)
     assert got == [("DWELL_LIMIT", "bay"), ("NO_ENTRY", "belt"), ("NO_LYING", "road")]
     by_kind = {e.kind: e for e in result.events}
-    walker = by_kind[RuleKind.NO_ENTRY].track_id
-    assert by_kind[RuleKind.NO_LYING].track_id == walker  # the same person, even across a lost track
-    assert by_kind[RuleKind.DWELL_LIMIT].track_id != walker
+    walker = by_kind[ZoneRule.NO_ENTRY].track_id
+    assert by_kind[ZoneRule.NO_LYING].track_id == walker  # the same person, even across a lost track
+    assert by_kind[ZoneRule.DWELL_LIMIT].track_id != walker
     # the walker's foot crosses x = 0.6 × 640 at frame 20 (2.0 s); 3 held samples at 5 fps
-    assert 2.0 <= by_kind[RuleKind.NO_ENTRY].time_s <= 3.0
-    assert by_kind[RuleKind.NO_LYING].time_s >= timeline["fall_start_s"]
-    assert by_kind[RuleKind.NO_LYING].open_hazard
+    assert 2.0 <= by_kind[ZoneRule.NO_ENTRY].time_s <= 3.0
+    assert by_kind[ZoneRule.NO_LYING].time_s >= timeline["fall_start_s"]
+    assert by_kind[ZoneRule.NO_LYING].open_hazard
     assert all(0 < e.confidence <= 1 for e in result.events)
     assert result.summary.frames_decoded == timeline["frames"]
     assert result.summary.frames_analysed == 35

@@ -17,13 +17,17 @@ import pytest
 from PIL import Image
 
 from backend.accounts.models import DeviceKind
+from contracts.client import TransportError
+from contracts.vision import ZoneRule
 from tests.backend.vision.api import ALERTS, EVENTS, HAZARDS, JOBS, define_zone, register_camera, submit, upload_video
 from tests.conftest import gql
-from vision.api import JobClaim, TransientError, VisionClient
-from vision.messages import RuleKind, VideoSummary, ZoneSpec
+from vision.api import JobClaim, VisionClient
+from vision.messages import VideoSummary, ZoneSpec
 from vision.pipeline import AnalysisResult, Analyzer
 from vision.worker import VisionWorker
 
+#: what the vision image runs as `minesafe-vision worker` (the same app `minesafe vision worker` mounts)
+WORKER_COMMAND = [sys.executable, "-c", "from vision.cli import app; app()", "worker"]
 BELT = [{"x": 0.6, "y": 0.3}, {"x": 1.0, "y": 0.3}, {"x": 1.0, "y": 1.0}, {"x": 0.6, "y": 1.0}]
 WHOLE = [{"x": 0.0, "y": 0.0}, {"x": 1.0, "y": 0.0}, {"x": 1.0, "y": 1.0}, {"x": 0.0, "y": 1.0}]
 
@@ -90,6 +94,31 @@ async def test_two_workers_analyse_each_job_once_and_raise_alerts(live_server, m
         assert len(hazards) == 4
 
 
+@pytest.mark.timeout(300)
+async def test_a_finished_job_shows_its_final_frame_count(live_server, make_mine, analyzer, vision_settings,
+                                                          scene_video, tmp_path: Path) -> None:
+    # progress is reported every 5 s: the whole scene is analysed before the first report, so the
+    # job's count stayed 0 (or the count of the last report) while its summary said 35
+    mine = await make_mine()
+    robot_token = mine.device_tokens[DeviceKind.ROBOT]
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
+        robot = await register_camera(http, mine.token("admin"), mine.areas[0], kind="ROBOT", code="robot-count")
+        await define_zone(http, mine.token("admin"), robot["id"], rule="NO_LYING", points=WHOLE)
+        job = await submit(http, robot_token, robot_id=robot["id"],
+                           key=await upload_video(http, robot_token, scene_video[0].read_bytes()))
+    settings = vision_settings.model_copy(update={
+        "api_url": live_server.url + "/graphql", "device_token": mine.device_tokens[DeviceKind.VISION_WORKER],
+        "work_dir": tmp_path, "progress_every_seconds": 600.0})
+    worker = VisionWorker(settings, worker_id="counter", analyzer_factory=lambda _s: analyzer)
+    stats = await asyncio.to_thread(worker.run, once=True)
+    assert [(o.state, o.frames) for o in stats.outcomes] == [("DONE", 35)]
+    query = "query($id: ID!) { visionJob(id: $id) { state progress framesAnalysed summary } }"
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
+        done = (await gql(http, query, {"id": job["id"]}, token=mine.token("admin")))["visionJob"]
+    assert done["state"] == "DONE" and done["progress"] == 1.0
+    assert done["framesAnalysed"] == done["summary"]["frames_analysed"] == 35
+
+
 # --- failure handling without a server -------------------------------------------------------------------
 class FakeClient:
     endpoint = "fake"
@@ -102,7 +131,7 @@ class FakeClient:
     def claim(self, worker_id: str, lease_seconds: int) -> JobClaim | None:
         if self.transient:
             self.transient -= 1
-            raise TransientError("connection refused")
+            raise TransportError("connection refused")
         return self.claims.pop(0) if self.claims else None
 
     def download(self, url: str, target: Path, *, max_bytes: int, on_chunk=None) -> int:  # type: ignore[no-untyped-def]
@@ -114,7 +143,7 @@ class FakeClient:
     def progress(self, job_id: str, worker_id: str, **kwargs: Any) -> None:
         self.calls.append(("progress", kwargs))
 
-    def complete(self, job_id: str, worker_id: str, summary: dict[str, Any]) -> None:
+    def complete(self, job_id: str, worker_id: str, summary: dict[str, Any], *, frames: int | None = None) -> None:
         self.calls.append(("complete", job_id))
 
     def fail(self, job_id: str, worker_id: str, reason: str, *, retry: bool = False) -> None:
@@ -141,7 +170,7 @@ class FakeAnalyzer:
 
 def _claim(job_id: str) -> JobClaim:
     return JobClaim(job_id=job_id, video_url="http://store/v", video_size=5, recorded_at=datetime.now(UTC),
-                    camera_code="c1", zones=[ZoneSpec(id="z", name="z", kind=RuleKind.NO_ENTRY,
+                    camera_code="c1", zones=[ZoneSpec(id="z", name="z", kind=ZoneRule.NO_ENTRY,
                                                       polygon=[(0, 0), (1, 0), (1, 1)])],
                     sample_fps=5, model=None, class_rules={}, lease_expires_at=datetime.now(UTC), attempt=1)
 
@@ -181,8 +210,7 @@ async def test_the_cli_worker_stops_on_sigterm(live_server, make_mine, vision_se
     token_file.write_text(mine.device_tokens[DeviceKind.VISION_WORKER])
     env = {**os.environ, "MINESAFE_VISION_WORK_DIR": str(tmp_path), "MINESAFE_VISION_POLL_SECONDS": "0.2",
            "MINESAFE_VISION_CACHE_DIR": str(vision_settings.cache_dir)}
-    command = [str(Path(sys.executable).parent / "minesafe"), "vision", "worker", "--api-url",
-               live_server.url + "/graphql", "--worker-id", "cli-worker"]
+    command = [*WORKER_COMMAND, "--api-url", live_server.url + "/graphql", "--worker-id", "cli-worker"]
     process = await asyncio.create_subprocess_exec(*command, "--token-file", str(token_file), env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     assert process.stdout is not None
@@ -226,7 +254,7 @@ async def test_sigterm_during_a_job_hands_it_back(live_server, make_mine, vision
                "MINESAFE_VISION_CACHE_DIR": str(vision_settings.cache_dir),
                "MINESAFE_VISION_PROGRESS_EVERY_SECONDS": "0.2"}
         process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "minesafe"), "vision", "worker", "--api-url",
+            *WORKER_COMMAND, "--api-url",
             live_server.url + "/graphql", "--token-file", str(token_file), "--worker-id", "stopped",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:
@@ -317,6 +345,6 @@ def test_an_expired_link_hands_the_job_back_and_a_missing_video_fails_it(vision_
 
 def test_client_maps_claim_zones(vision_settings) -> None:
     client = VisionClient("http://127.0.0.1:9/graphql", "msd_x", timeout=1)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransportError):
         client.claim("w", 30)
     client.close()

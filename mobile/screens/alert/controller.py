@@ -17,21 +17,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mobile.api.alerts import (
-    ActionOutcome,
-    ActionResult,
-    Alert,
-    AlertEvent,
-    AlertsApi,
-    AlertSource,
-    AlertState,
-    AlertVerdict,
-    Sensor,
-    SensorPoint,
-)
+from kivy.utils import escape_markup
+
+from contracts.alerts import AlertSource, AlertState, AlertVerdict
+from mobile.api.alerts import ActionOutcome, ActionResult, Alert, AlertEvent, AlertsApi, Sensor, SensorPoint
+from mobile.api.live import LiveEvents
+from mobile.api.positioning import EVACUATION_LIVE, Evacuation, PositioningApi, parse_evacuation_event
 from mobile.i18n import STRINGS
 from mobile.screens.alert.model import AlertModel
 from mobile.screens.alerts import logic
+from mobile.screens.people import logic as positioning
 from mobile.ui.base import BaseController
 from mobile.ui.format import local_time
 
@@ -62,6 +57,10 @@ class AlertController(BaseController):
         self.sensor_code = ""          # the code of a sensor alert's sensor, once the sensors are loaded
         self._snapshot_for = ""
         self._curve_for = ""
+        self.positioning = PositioningApi(self.ctx.client)
+        self._evacuation_for = ""      # the alert whose evacuation list is shown (and followed live)
+        self._evacuation_live: LiveEvents | None = None
+        self._evacuation: Evacuation | None = None
 
     # -- showing ------------------------------------------------------------------------------
     def on_enter(self, **params: Any) -> None:
@@ -76,8 +75,11 @@ class AlertController(BaseController):
         self.alert = None
         self.sensor_code = ""
         self._snapshot_for = self._curve_for = ""
+        self._evacuation_for = ""
+        self._evacuation = None
+        self._stop_following()
         for name in ("headline", "detail", "facts", "snapshot", "snapshot_text", "chart_title", "sensors",
-                     "sensors_title", "note", "banner"):
+                     "sensors_title", "note", "banner", "evacuation_title", "evacuation_summary", "evacuation"):
             setattr(self.model, name, "")
         self.model.has_chart = False
         self.model.chart_points = []
@@ -102,7 +104,7 @@ class AlertController(BaseController):
         state = self.t(f"alerts.state.{alert.state.value}")
         self.model.banner = f"{self.t(f'alerts.severity.{alert.severity.value}')} · {state}"
         self.model.colour = list(logic.SEVERITY_COLOURS[alert.severity] if alert.is_open else logic.RESOLVED_COLOUR)
-        self.model.headline = alert.title
+        self.model.headline = logic.title_text(alert, self.ctx.tr)
         self.model.detail = alert.detail
         self.model.facts = "\n".join(self.facts(self.alert))
         actions = logic.available_actions(alert, user)
@@ -112,6 +114,47 @@ class AlertController(BaseController):
             self._load_snapshot(alert)
         if alert.source is AlertSource.SENSOR:
             self._load_curve(alert)
+        if self._evacuation is not None:
+            self.show_evacuation(self._evacuation)   # again, in the language now chosen
+        self._load_evacuation(alert)
+
+    # -- the evacuation list (alarms and power cuts), live ------------------------------------------
+    def _load_evacuation(self, alert: Alert) -> None:
+        if self._evacuation_for == alert.id:
+            return
+        self._evacuation_for = alert.id
+        self.ctx.runner.submit(lambda: self.positioning.evacuation(alert.id), self.show_evacuation,
+                               lambda error: logger.info("no evacuation list for %s: %s", alert.id, error))
+
+    def show_evacuation(self, evacuation: Evacuation | None) -> None:
+        if evacuation is None or evacuation.alert_id != self.model.alert_id:
+            return
+        self._evacuation = evacuation
+        self.model.evacuation_title = self.t("evacuation.title", areas=", ".join(sorted(evacuation.areas)))
+        self.model.evacuation_summary = positioning.evacuation_summary(evacuation, self.t)
+        self.model.evacuation = positioning.evacuation_lines(evacuation, self.t)
+        self._follow(evacuation.alert_id)
+
+    def _follow(self, alert_id: str) -> None:
+        if self._evacuation_live is not None and self._evacuation_live.variables.get("alertId") == alert_id:
+            return
+        self._stop_following()
+        self._evacuation_live = LiveEvents(client=self.ctx.client, on_event=self._evacuation_event,
+                                           document=EVACUATION_LIVE, parse=parse_evacuation_event, name="evacuation")
+        self._evacuation_live.start(alertId=alert_id)
+
+    def _evacuation_event(self, evacuation: Evacuation | None) -> None:
+        """From the subscription's thread: shown on the UI thread."""
+        self.ctx.runner.submit(lambda: evacuation, self.show_evacuation, lambda error: None)
+
+    def _stop_following(self) -> None:
+        live, self._evacuation_live = self._evacuation_live, None
+        if live is not None:
+            live.stop(timeout=1)
+
+    def on_leave(self) -> None:
+        self._stop_following()
+        self._evacuation_for = ""
 
     def facts(self, alert: Alert) -> list[str]:
         source = self.t(f"alerts.source.{alert.source.value}")
@@ -247,11 +290,18 @@ class AlertController(BaseController):
         return self.t(key) if key in STRINGS else kind
 
     def sensor_line(self, sensor: Sensor, *, current: bool = False) -> str:
+        """One sensor as Kivy markup: a reading past a limit in its colour, with words (over / below)."""
         value = f"{logic.number(sensor.last_value)} {sensor.unit}".strip()
         status = self.t("alert.sensor_online") if sensor.online else self.t("alert.sensor_offline")
-        line = f"{sensor.code} · {self.kind_text(sensor.kind)} · {value} · {status}"
+        level, limit = logic.reading_level(sensor)
+        if level is not logic.ReadingLevel.NORMAL and limit is not None:
+            words = self.t(f"reading.{level.value}", limit=f"{logic.number(limit)} {sensor.unit}".strip())
+            value = f"[color={logic.LEVEL_COLOURS[level]}][b]{escape_markup(value)} {escape_markup(words)}[/b][/color]"
+        else:
+            value = escape_markup(value)
+        line = f"{escape_markup(sensor.code)} · {escape_markup(self.kind_text(sensor.kind))} · {value} · {status}"
         alarm = logic.alarm_threshold(sensor)
-        if alarm is not None:
+        if alarm is not None and level is logic.ReadingLevel.NORMAL:
             line += " · " + self.t("alert.threshold", value=logic.number(alarm), unit=sensor.unit)
         return f"▶ {line}" if current else line
 

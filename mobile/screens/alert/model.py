@@ -28,3 +28,6 @@ class AlertModel(BaseModel):
     note = StringProperty("")              # the optional note of an acknowledgement or resolution
     can_note = BooleanProperty(False)
     actions = ListProperty([])             # [{"action": name, "text": label}]
+    evacuation_title = StringProperty("")  # "Evacuation list — areas: …" (alarms and power cuts)
+    evacuation_summary = StringProperty("")  # "12 people · 9 safe · 3 not yet"
+    evacuation = StringProperty("")        # one line a person, those not yet safe first (live)

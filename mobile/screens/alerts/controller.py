@@ -1,12 +1,15 @@
 """Alerts for my area, live: the list follows the `alerts(areaId)` subscription and reloads after a
-reconnect (events missed while the phone was out of coverage are fetched, not lost)."""
+reconnect (events missed while the phone was out of coverage are fetched, not lost). The server orders it
+(unacknowledged first, however much history there is) and counts it (the header's figure is the server's,
+the same as the home badge's); resolved repeats of one source fold into one row."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from mobile.api.alerts import Alert, AlertEvent, AlertEventKind, AlertPage, AlertsApi
+from contracts.alerts import AlertEventKind
+from mobile.api.alerts import Alert, AlertCounts, AlertEvent, AlertPage, AlertsApi
 from mobile.api.models import Area
 from mobile.screens.alerts import logic
 from mobile.screens.alerts.model import AlertsModel
@@ -26,6 +29,7 @@ class AlertsController(BaseController):
         self.areas: list[Area] = []
         self.area_id: str | None = None
         self.end_cursor: str | None = None
+        self.counts: AlertCounts | None = None      # the server's count for the chosen area (None: not yet)
         self.visible = False
         self._was_live = False
 
@@ -49,22 +53,40 @@ class AlertsController(BaseController):
 
     def refresh(self) -> None:
         area = self.area_id
-        self.call(lambda: logic.retrying(lambda: self.api.alerts(area_id=area, first=self.page_size)), self._loaded)
+
+        def load() -> tuple[AlertPage, AlertCounts]:
+            page = logic.retrying(lambda: self.api.alerts(area_id=area, first=self.page_size, open_first=True))
+            return page, logic.retrying(lambda: self.api.counts(area_id=area))
+
+        self.call(load, lambda loaded: self._loaded(loaded[0], counts=loaded[1]))
 
     def load_more(self) -> None:
         if self.model.has_more and self.end_cursor:
             area, cursor = self.area_id, self.end_cursor
-            self.call(lambda: self.api.alerts(area_id=area, first=self.page_size, after=cursor),
+            self.call(lambda: self.api.alerts(area_id=area, first=self.page_size, after=cursor, open_first=True),
                       lambda page: self._loaded(page, append=True))
 
-    def _loaded(self, page: AlertPage, *, append: bool = False) -> None:
+    def _loaded(self, page: AlertPage, *, append: bool = False, counts: AlertCounts | None = None) -> None:
         if not append:
             self.alerts = {}
         for alert in page.alerts:
             self.alerts[alert.id] = alert
+        if counts is not None:
+            self.counts = counts
         self.end_cursor = page.end_cursor
         self.model.has_more = page.has_next_page
         self.render()
+
+    def _recount(self) -> None:
+        area = self.area_id
+
+        def counted(counts: AlertCounts) -> None:
+            if area == self.area_id:
+                self.counts = counts
+                self.render()
+
+        self.ctx.runner.submit(lambda: self.api.counts(area_id=area), counted,
+                               lambda error: logger.info("alert count: %s", error))
 
     def shown(self) -> list[Alert]:
         """The alerts on screen, in order: visible to me, in the chosen area."""
@@ -74,9 +96,11 @@ class AlertsController(BaseController):
 
     def render(self) -> None:
         shown = self.shown()
-        self.model.rows = [logic.alert_row(a, self.ctx.tr, self) for a in shown]
-        self.model.unacked = logic.unacknowledged(shown)
-        open_count = sum(1 for a in shown if a.is_open)
+        self.model.rows = [logic.alert_row(a, self.ctx.tr, self, folded_count=n) for a, n in logic.folded(shown)]
+        # the server's count (all of them, also those beyond the loaded page); the loaded rows until it answers
+        counts = self.counts
+        self.model.unacked = counts.unacknowledged if counts else logic.unacknowledged(shown)
+        open_count = counts.open if counts else sum(1 for a in shown if a.is_open)
         self.model.summary = self.t("alerts.summary", n=self.model.unacked, open=open_count)
         self.model.empty_text = "" if shown else self.t("alerts.none")
 
@@ -89,9 +113,10 @@ class AlertsController(BaseController):
         if not self.visible:
             return
         self.render()
+        self._recount()
         if (event.kind in (AlertEventKind.RAISED, AlertEventKind.ESCALATED)
                 and logic.visible_to(alert, self.ctx.sessions.user) and logic.in_area(alert, self.area_id)):
-            self.model.notice = self.t("alerts.new", title=alert.title)
+            self.model.notice = self.t("alerts.new", title=logic.title_text(alert, self.ctx.tr))
 
     def on_alert_status(self, connected: bool, reload: bool = True) -> None:
         was = self.model.live
@@ -122,6 +147,7 @@ class AlertsController(BaseController):
         if area_id == self.area_id:
             return
         self.area_id = area_id
+        self.counts = None
         self._area_choices()
         if self.ctx.alert_live is not None:
             self.ctx.alert_live.start(areaId=area_id)

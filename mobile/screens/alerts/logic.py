@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import math
 import time
@@ -11,11 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from mobile.api.alerts import Alert, AlertSeverity, AlertSource, AlertState, AlertVerdict, Sensor, SensorPoint
-from mobile.api.client import ApiError
-from mobile.api.models import Role, User
+from contracts.alerts import AlertSeverity, AlertSource, AlertState, AlertVerdict
+from contracts.client import ApiError
+from contracts.roles import Role
+from mobile.alarms.titles import SensorTitle, parse_sensor_title, title_text
+from mobile.api.alerts import Alert, Sensor, SensorPoint
+from mobile.api.models import User
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["SensorTitle", "parse_sensor_title", "title_text"]   # re-exported: the screens use them from here
 
 T = TypeVar("T")
 
@@ -120,7 +126,7 @@ def retrying(work: Callable[[], T], *, attempts: int = 4, base_delay_s: float = 
         try:
             return work()
         except ApiError as error:
-            if not error.transient or attempt == attempts - 1:
+            if not error.retryable or attempt == attempts - 1:
                 raise
             delay = base_delay_s * (2 ** attempt)
             logger.info("transient failure (%s); the same request again in %.1f s", error, delay)
@@ -258,19 +264,81 @@ def state_line(alert: Alert, tr: Callable[..., str], now: datetime | None = None
     return f"{tr('alerts.state.RESOLVED')} · {short_time(alert.resolved_at, now)}"
 
 
-def alert_row(alert: Alert, tr: Callable[..., str], controller: object, now: datetime | None = None) -> dict:
-    """The data of one AlertRow in the RecycleView."""
+def alert_row(alert: Alert, tr: Callable[..., str], controller: object, now: datetime | None = None,
+              folded_count: int = 0) -> dict:
+    """The data of one AlertRow in the RecycleView (`folded_count` older resolved repeats folded into it)."""
     where = alert.area.name if alert.area else tr("alerts.mine_wide")
     line2 = f"{where} · {tr(f'alerts.source.{alert.source.value}')}"
     if alert.raise_count > 1:
         line2 += " · " + tr("alerts.repeats", n=alert.raise_count)
+    line3 = state_line(alert, tr, now)
+    if folded_count:
+        line3 += " · " + tr("alerts.folded", n=folded_count)
     return {
         "item_id": alert.id,
         "controller": controller,
         "severity_text": tr(f"alerts.severity.{alert.severity.value}"),
-        "title": alert.title or "—",
+        "title": title_text(alert, tr),
         "line2": line2,
-        "line3": state_line(alert, tr, now),
+        "line3": line3,
         "colour": colour(alert),
         "unacked": alert.state is AlertState.RAISED,
     }
+
+
+# -- folding the history: a simulator's (or a flapping sensor's) resolved repeats are one row -----------
+
+def fold_key(alert: Alert) -> tuple[object, ...] | None:
+    """Resolved alerts with the same key fold into one row; an open alert never folds."""
+    if alert.is_open:
+        return None
+    parts = parse_sensor_title(alert)
+    what = (parts.kind, parts.what, parts.code) if parts else alert.title.strip()
+    return alert.source, alert.source_ref, alert.severity, alert.area.id if alert.area else None, what
+
+
+def folded(alerts: Sequence[Alert]) -> list[tuple[Alert, int]]:
+    """Each alert with how many older resolved ones of its key fold into it (0: none), in the given order."""
+    rows: list[tuple[Alert, int]] = []
+    at: dict[tuple[object, ...], int] = {}
+    for alert in alerts:
+        key = fold_key(alert)
+        if key is None or key not in at:
+            if key is not None:
+                at[key] = len(rows)
+            rows.append((alert, 0))
+            continue
+        index = at[key]
+        first, n = rows[index]
+        rows[index] = (first, n + 1)
+    return rows
+
+
+# -- readings against their limits ------------------------------------------------------------------------
+
+class ReadingLevel(enum.StrEnum):
+    NORMAL = "normal"
+    WARNING = "warning"          # at or over the warning limit
+    OVER = "over"                # at or over the alarm limit
+    CUT = "cut"                  # at or over the power-cut limit
+    BELOW = "below"              # under a lower alarm limit (O2)
+
+
+LEVEL_COLOURS = {ReadingLevel.WARNING: "f0c020", ReadingLevel.OVER: "ff7a30", ReadingLevel.CUT: "ff4040",
+                 ReadingLevel.BELOW: "ff4040"}
+
+
+def reading_level(sensor: Sensor) -> tuple[ReadingLevel, float | None]:
+    """Where the sensor's last reading stands, with the limit it passed."""
+    value, t = sensor.last_value, sensor.thresholds
+    if value is None:
+        return ReadingLevel.NORMAL, None
+    if t.low_alarm is not None and value < t.low_alarm:
+        return ReadingLevel.BELOW, t.low_alarm
+    if t.power_cut is not None and value >= t.power_cut:
+        return ReadingLevel.CUT, t.power_cut
+    if t.alarm is not None and value >= t.alarm:
+        return ReadingLevel.OVER, t.alarm
+    if t.warning is not None and value >= t.warning:
+        return ReadingLevel.WARNING, t.warning
+    return ReadingLevel.NORMAL, None

@@ -1,49 +1,61 @@
-"""Hazard detail: which actions the user may take follows DOMAIN.md's closed loop and roles."""
+"""Hazard detail: the actions offered are the steps the server allows this person now (Hazard.allowedSteps)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mobile.api.models import Hazard, HazardEvent, HazardGrade, HazardState, MutationResult, Outcome, Role, User
+from contracts.roles import Role
+from mobile.api.models import Hazard, HazardEvent, HazardStep, MutationResult, Outcome, User, parse_time
 from mobile.screens.hazard.model import HazardModel
 from mobile.ui.base import BaseController
 from mobile.ui.format import deadline_text, grade_text, local_time
 
-OFFICERS = (Role.SAFETY_OFFICER, Role.ADMIN)
-MANAGERS = (Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN)
-REASSIGNERS = (Role.SAFETY_OFFICER, Role.MINE_MANAGER)      # backend CanReassignHazard (+ the area's manager)
-REASSIGNABLE = (HazardState.ASSIGNED, HazardState.RECTIFYING)
+TRACE_ROLES = (Role.SAFETY_OFFICER, Role.AREA_MANAGER, Role.MINE_MANAGER, Role.ADMIN)   # who reads traceability
 
-
-def may_reassign(hazard: Hazard, user: User) -> bool:
-    """Safety officers and mine managers anywhere, an area manager in their own area; assigned or rectifying."""
-    if hazard.state not in REASSIGNABLE:
-        return False
-    if user.has_any(*REASSIGNERS):
-        return True
-    return user.has_any(Role.AREA_MANAGER) and hazard.area is not None and hazard.area.id == user.area_id
+# a step the server allows (Hazard.allowedSteps) → the button that takes it
+STEP_ACTIONS = (
+    ("accept", (HazardStep.ACCEPT,)),
+    ("rectify", (HazardStep.SUBMIT_RECTIFICATION,)),
+    ("triage", (HazardStep.TRIAGE, HazardStep.DISMISS)),
+    ("reinspect", (HazardStep.REINSPECT_PASS, HazardStep.REINSPECT_FAIL)),
+    ("reassign", (HazardStep.REASSIGN,)),
+    ("sign_off", (HazardStep.SIGN_OFF,)),
+)
 
 
 def available_actions(hazard: Hazard, user: User) -> list[str]:
-    """The buttons to show (the server still decides; this only hides what would be refused)."""
-    actions: list[str] = []
-    mine = hazard.responsible is not None and hazard.responsible.id == user.id
-    if hazard.state is HazardState.ASSIGNED and mine:
-        actions.append("accept")
-    if hazard.state is HazardState.RECTIFYING and mine:
-        actions.append("rectify")
-    if hazard.state is HazardState.REPORTED and user.has_any(*OFFICERS):
-        actions.append("triage")
-    if hazard.state is HazardState.PENDING_REVIEW and user.has_any(*OFFICERS) and not mine:
-        actions.append("reinspect")
-    if may_reassign(hazard, user):
-        actions.append("reassign")
-    if (hazard.effective_grade is HazardGrade.MAJOR and user.has_any(Role.MINE_MANAGER)
-            and hazard.state not in (HazardState.CLOSED, HazardState.DISMISSED)):
-        actions.append("sign_off")
-    if user.has_any(*MANAGERS, Role.SAFETY_OFFICER):
+    """The buttons to show: exactly the steps the server says this person may take now."""
+    actions = [action for action, steps in STEP_ACTIONS if hazard.may(*steps)]
+    if user.has_any(*TRACE_ROLES):
         actions.append("trace")
     return actions
+
+
+PLAN_FIELDS = ("measures", "responsible_people", "funds", "deadline", "contingency_plan")
+
+
+def plan_lines(hazard: Hazard, tr: Any) -> list[str]:
+    """The control measures and a major hazard's treatment plan in words (labels, not keys)."""
+    lines = []
+    if hazard.control_measures:
+        lines.append(tr("hazard.control_measures", text=hazard.control_measures))
+    plan = hazard.treatment_plan
+    for key in PLAN_FIELDS:
+        value = plan.get(key)
+        if value in (None, "", []):
+            continue
+        text = "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        if key == "deadline":
+            text = local_time(parse_time(text)) if parse_time_safe(text) else text
+        lines.append(tr(f"plan.{key}", text=text))
+    return lines
+
+
+def parse_time_safe(text: str) -> bool:
+    try:
+        return parse_time(text) is not None
+    except ValueError:
+        return False
 
 
 def changed(before: Hazard, after: Hazard) -> bool:
@@ -58,6 +70,18 @@ def thumbnail_urls(hazard: Hazard) -> list[str]:
     """Signed thumbnail URLs (loaded by AsyncImage off the UI thread), photos first, then after-photos."""
     return [p.thumbnail_url or p.url or "" for p in (*hazard.photos, *hazard.rectification_photos)
             if p.thumbnail_url or p.url]
+
+
+def photo_strip(hazard: Hazard, tr: Any) -> tuple[list[str], list[str], list[str]]:
+    """(thumbnails, full photos, labels): the report's photos labelled before, the after-photos after."""
+    thumbs, full, labels = [], [], []
+    for stage, photos in (("before", hazard.photos), ("after", hazard.rectification_photos)):
+        for photo in photos:
+            if photo.thumbnail_url or photo.url:
+                thumbs.append(photo.thumbnail_url or photo.url or "")
+                full.append(photo.url or photo.thumbnail_url or "")
+                labels.append(tr(f"photo.{stage}"))
+    return thumbs, full, labels
 
 
 class HazardController(BaseController):
@@ -95,10 +119,19 @@ class HazardController(BaseController):
             self.t("hazard.responsible", name=hazard.responsible.display_name if hazard.responsible else "—"),
             self.t("hazard.photos", n=len(hazard.photos), m=len(hazard.rectification_photos)),
         ]
+        if hazard.category:
+            lines.insert(0, self.t("hazard.category", name=hazard.category))
+        if hazard.observed_at:
+            lines.append(self.t("hazard.observed", time=local_time(hazard.observed_at)))
+        if hazard.rectification_note:
+            lines.append(self.t("reinspect.note", text=hazard.rectification_note))
+        if hazard.dismissed_reason:
+            lines.append(self.t("hazard.dismissed_reason", text=hazard.dismissed_reason))
+        lines += plan_lines(hazard, self.ctx.tr)
         self.model.facts = "\n".join(lines)
         self.model.deadline = deadline_text(hazard, self.ctx.tr)
         self.model.overdue = hazard.is_overdue
-        self.model.thumbs = thumbnail_urls(hazard)
+        self.model.thumbs, self.model.full_photos, self.model.photo_labels = photo_strip(hazard, self.ctx.tr)
         actions = available_actions(hazard, user) if user else []
         self.model.actions = [{"action": a, "text": self.t(f"hazard.{a}")} for a in actions]
 

@@ -11,3 +11,5 @@ class HazardModel(BaseModel):
     overdue = BooleanProperty(False)
     actions = ListProperty([])      # [{"action": name, "text": label}]
     thumbs = ListProperty([])       # thumbnail URLs: the report's photos, then the after-photos
+    full_photos = ListProperty([])  # the full photos, by position
+    photo_labels = ListProperty([])  # before / after, by position

@@ -10,3 +10,4 @@ class HomeModel(BaseModel):
     entries = ListProperty([])   # [{"name": screen name, "text": label, "alert": highlight}]
     alerts_unacked = NumericProperty(0)
     alerts_more = BooleanProperty(False)     # more unacknowledged alerts than counted
+    queues_text = StringProperty("")        # what waits for me: to triage, to re-inspect, …

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mobile.api.client import AuthRequired
-from mobile.api.models import HazardPage, HazardState
+from contracts.client import Unauthenticated
+from contracts.hazards import HazardState
+from mobile.api.models import HazardPage
 from mobile.ui.hazard_list import HazardListController
 
 OPEN_STATES = [HazardState.ASSIGNED, HazardState.RECTIFYING, HazardState.PENDING_REVIEW]
@@ -13,6 +14,6 @@ class MyWorkController(HazardListController):
     def load(self, after: str | None = None) -> HazardPage:
         user = self.ctx.sessions.user
         if user is None:
-            raise AuthRequired("not signed in")
+            raise Unauthenticated("not signed in")
         return self.ctx.api.hazards(states=OPEN_STATES, assigned_to_me=True, first=self.page_size,
                                     after=after)

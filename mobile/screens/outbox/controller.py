@@ -36,7 +36,7 @@ class OutboxController(BaseController):
     def error_text(self, error: str) -> str:
         """The row's short reason: no connection / a server problem in words (the full text shows on tap)."""
         kind = error.split(":", 1)[0]
-        return self.t(f"outbox.error.{kind}") if kind in ("NetworkError", "ServerError") else error
+        return self.t(f"outbox.error.{kind}") if kind in ("TransportError", "Unavailable") else error
 
     def row(self, item: OutboxItem) -> dict[str, Any]:
         when = local_time(datetime.fromtimestamp(item.created_at, UTC))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobile.api.alerts import AlertSeverity
+from contracts.alerts import AlertSeverity
 from mobile.api.models import Area
 from mobile.outbox.store import ItemKind
 from mobile.screens.alerts import logic

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from mobile.api.client import ApiError
+from contracts.client import ApiError
 from mobile.api.models import Hazard, MutationResult, Outcome
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def reassign_once(api: ReassignApi, *, hazard_id: str, person_id: str, reason: s
             sends += 1
             result = api.reassign(hazard_id=hazard_id, responsible_id=person_id, reason=reason)
         except ApiError as error:
-            if not error.transient or attempt == attempts - 1:
+            if not error.retryable or attempt == attempts - 1:
                 raise
             delay = base_delay_s * (2 ** attempt)
             logger.info("reassign %s: %s; reading the hazard again in %.1f s", hazard_id, error, delay)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobile.api.models import Hazard, HazardPage, HazardState, MutationResult, Outcome
-from mobile.screens.hazard.controller import thumbnail_urls
+from contracts.hazards import HazardState
+from mobile.api.models import Hazard, HazardPage, HazardStep, MutationResult, Outcome
+from mobile.screens.hazard.controller import photo_strip
 from mobile.screens.reinspect.model import ReinspectModel
+from mobile.ui.format import local_time
 from mobile.ui.hazard_list import HazardListController
 
 
@@ -25,17 +27,25 @@ class ReinspectController(HazardListController):
             self.refresh()
 
     def load(self, after: str | None = None) -> HazardPage:
-        return self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW], first=self.page_size, after=after)
+        """Rectified hazards this person may re-inspect (the server's allowedSteps: not one they rectified)."""
+        page = self.ctx.api.hazards(states=[HazardState.PENDING_REVIEW], first=self.page_size, after=after)
+        steps = (HazardStep.REINSPECT_PASS, HazardStep.REINSPECT_FAIL)
+        return HazardPage(hazards=tuple(h for h in page.hazards if h.may(*steps)),
+                          has_next_page=page.has_next_page, end_cursor=page.end_cursor)
 
     def _hazard_loaded(self, hazard: Hazard | None) -> None:
         if hazard is None:
             self.model.error = self.t("common.empty")
             return
         self.model.headline = hazard.description
-        self.model.thumbs = thumbnail_urls(hazard)
+        self.model.thumbs, self.model.full_photos, self.model.photo_labels = photo_strip(hazard, self.ctx.tr)
         self.model.facts = "\n".join([
-            self.t("hazard.area", name=hazard.area.name if hazard.area else "—"),
+            self.t("hazard.area", name=hazard.area.name if hazard.area else "—")
+            + (f" · {hazard.location}" if hazard.location else ""),
+            self.t("hazard.reporter", name=hazard.reporter.display_name if hazard.reporter else "—")
+            + f" · {local_time(hazard.observed_at or hazard.created_at)}",
             self.t("hazard.responsible", name=hazard.responsible.display_name if hazard.responsible else "—"),
+            self.t("reinspect.note", text=hazard.rectification_note or "—"),
             self.t("hazard.photos", n=len(hazard.photos), m=len(hazard.rectification_photos)),
         ])
 

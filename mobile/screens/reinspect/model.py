@@ -8,3 +8,5 @@ class ReinspectModel(HazardListModel):
     headline = StringProperty("")
     facts = StringProperty("")
     thumbs = ListProperty([])
+    full_photos = ListProperty([])
+    photo_labels = ListProperty([])

@@ -3,7 +3,8 @@
 from mobile.screens.report.controller import ReportController
 from mobile.screens.report.model import ReportModel
 from mobile.screens.report.view import ReportScreen
-from mobile.ui.registry import ScreenSpec
+from mobile.ui.registry import MenuGroup, ScreenSpec
 
 SCREEN = ScreenSpec(name="report", view=ReportScreen, controller=ReportController, model=ReportModel,
-                    title="report.title", menu_title="report.menu", menu=True, menu_order=10)
+                    title="report.title", menu_title="report.menu", menu=True, menu_order=10,
+                    menu_group=MenuGroup.URGENT)

@@ -9,3 +9,7 @@ class ReportModel(BaseModel):
     area_names = ListProperty([])    # spinner values
     area_name = StringProperty("")
     grade = StringProperty("GENERAL")
+    categories = ListProperty([])   # [{"action": id, "text": name}] of the mine's categories
+    category_id = StringProperty("")
+    category_name = StringProperty("")
+    phrases = ListProperty([])      # the chosen category's quick phrases, as buttons

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobile.api.client import ApiError
+from contracts.client import ApiError
 from mobile.screens.server.model import ServerModel
 from mobile.settings import InvalidServerAddress, normalize_server_url
 from mobile.ui.base import BaseController
+
+PING = "query Ping { __typename }"  # any answer from a GraphQL server: the address is right
 
 
 class ServerController(BaseController):
@@ -34,7 +36,7 @@ class ServerController(BaseController):
 
         def check() -> bool:
             try:
-                self.ctx.client.execute("query Ping { __typename }", auth=False)
+                self.ctx.client.execute(PING, auth=False)
             except ApiError:
                 return False
             return True

@@ -1,9 +1,11 @@
-"""The training calls the app makes (GraphQL over the app's ApiClient; no backend code)."""
+"""The training calls the app makes (GraphQL over the app's ApiClient; no backend code); a refusal is
+contracts.client's Refused with its code."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from contracts.client import union_result
 from mobile.api.client import ApiClient
 
 RECORD = """query { myTraining {
@@ -13,10 +15,12 @@ RECORD = """query { myTraining {
   assignments { id kind dueAt isOverdue completedAt reason note
     course { id title classHours } exam { id title timeLimitMinutes } } } }"""
 CATALOGUE = """query { trainingCourses { id title kind classHours myProgress { lessonsDone lessonCount } }
-  trainingExams { id title timeLimitMinutes questionCount isCompetition closesAt } }"""
+  trainingExams { id title timeLimitMinutes questionCount isCompetition closesAt passMark maxAttempts } }"""
+MY_ATTEMPTS = """query($exam: ID!) { myExamAttempts(examId: $exam) { id state outcome { score passed } } }"""
 COURSE = """query($id: ID!) { trainingCourse(id: $id) { id title description classHours
   myProgress { lessonsDone lessonCount hoursEarned completed }
-  lessons { id position title kind body minutes mediaUrl myProgress { secondsSpent completedAt } } } }"""
+  lessons { id position title kind body minutes minimumSeconds mediaUrl
+            myProgress { secondsSpent completedAt startedAt } } } }"""
 PROGRESS = """mutation($lesson: ID!, $seconds: Int!, $completed: Boolean!) {
   recordLessonProgress(lessonId: $lesson, secondsSpent: $seconds, completed: $completed) { __typename
   ... on ValidationFailed { message } ... on NotAllowed { message } } }"""
@@ -33,26 +37,19 @@ SAVE = """mutation($input: SaveAnswerInput!) { saveAnswer(input: $input) { __typ
 SUBMIT = ("mutation($attempt: ID!) { submitExamAttempt(attemptId: $attempt) { __typename ... on ExamAttempt { "
           + ATTEMPT + " } ... on InvalidTransition { message } ... on NotAllowed { message }"
           " ... on NotFound { message } ... on ValidationFailed { message } } }")
-APPRENTICES = """query { myApprentices { id stage supervisedUntil apprentice { id displayName }
+ASSIGNABLE = """query { assignableExams { id title timeLimitMinutes questionCount isCompetition passMark
+  maxAttempts } }"""
+APPRENTICES = """query { myApprentices { id stage supervisedUntil secondAssessmentPassed apprentice { id displayName }
   record { overdueCount retrainingFlag hours { induction retrainingLastYear }
-           assignments { id dueAt isOverdue completedAt course { title } exam { title } } } } }"""
+           assignments { id dueAt isOverdue completedAt course { title } exam { title } }
+           examResults { exam { id title passMark } attempts bestScore lastScore passed } } } }"""
+ASSESS = """mutation($id: ID!, $passed: Boolean!, $note: String) {
+  recordSecondAssessment(apprenticeshipId: $id, passed: $passed, note: $note) { __typename
+  ... on Apprenticeship { id stage } ... on InvalidTransition { message } ... on NotAllowed { message }
+  ... on NotFound { message } ... on ValidationFailed { message } } }"""
 ASSIGN = """mutation($input: AssignTrainingInput!) { assignTraining(input: $input) { __typename
   ... on TrainingAssignment { id } ... on NotAllowed { message } ... on NotFound { message }
   ... on ValidationFailed { message } } }"""
-
-
-class Refused(Exception):
-    """The server answered with a union member other than the success type; the message is its."""
-
-    def __init__(self, typename: str, message: str) -> None:
-        super().__init__(message)
-        self.typename = typename
-
-
-def _ok(result: dict[str, Any], typename: str) -> dict[str, Any]:
-    if result.get("__typename") != typename:
-        raise Refused(result.get("__typename", "?"), result.get("message") or "refused")
-    return result
 
 
 class TrainingApi:
@@ -70,24 +67,41 @@ class TrainingApi:
     def course(self, course_id: str) -> dict[str, Any] | None:
         return self.client.execute(COURSE, {"id": course_id})["trainingCourse"]
 
+    def lesson_start(self, lesson_id: str) -> None:
+        """Open a lesson: the server starts its clock (the first progress on it); nothing is finished."""
+        variables = {"lesson": lesson_id, "seconds": 0, "completed": False}
+        union_result(self.client.execute(PROGRESS, variables), "recordLessonProgress", "TrainingCourse")
+
+    def attempts(self, exam_id: str) -> list[dict[str, Any]]:
+        return list(self.client.execute(MY_ATTEMPTS, {"exam": exam_id})["myExamAttempts"])
+
+    def assess(self, *, apprenticeship_id: str, passed: bool, note: str | None) -> dict[str, Any]:
+        variables = {"id": apprenticeship_id, "passed": passed, "note": note}
+        return union_result(self.client.execute(ASSESS, variables), "recordSecondAssessment", "Apprenticeship")
+
     def lesson_done(self, lesson_id: str, seconds: int) -> None:
-        _ok(self.client.execute(PROGRESS, {"lesson": lesson_id, "seconds": seconds, "completed": True})[
-            "recordLessonProgress"], "TrainingCourse")
+        variables = {"lesson": lesson_id, "seconds": seconds, "completed": True}
+        union_result(self.client.execute(PROGRESS, variables), "recordLessonProgress", "TrainingCourse")
 
     def start(self, exam_id: str) -> dict[str, Any]:
-        return _ok(self.client.execute(START, {"exam": exam_id})["startExamAttempt"], "ExamAttempt")
+        return union_result(self.client.execute(START, {"exam": exam_id}), "startExamAttempt", "ExamAttempt")
 
     def save(self, attempt_id: str, question_id: str, chosen: list[int], revision: int) -> dict[str, Any]:
-        return _ok(self.client.execute(SAVE, {"input": {"attemptId": attempt_id, "questionId": question_id,
-                                                        "chosen": chosen, "revision": revision}})["saveAnswer"],
-                   "SavedAnswer")
+        answer = {"attemptId": attempt_id, "questionId": question_id, "chosen": chosen, "revision": revision}
+        return union_result(self.client.execute(SAVE, {"input": answer}), "saveAnswer", "SavedAnswer")
 
     def submit(self, attempt_id: str) -> dict[str, Any]:
-        return _ok(self.client.execute(SUBMIT, {"attempt": attempt_id})["submitExamAttempt"], "ExamAttempt")
+        return union_result(self.client.execute(SUBMIT, {"attempt": attempt_id}), "submitExamAttempt", "ExamAttempt")
+
+    def assignable_exams(self) -> list[dict[str, Any]]:
+        return list(self.client.execute(ASSIGNABLE)["assignableExams"])
 
     def apprentices(self) -> list[dict[str, Any]]:
         return list(self.client.execute(APPRENTICES)["myApprentices"])
 
-    def assign(self, *, assignee_id: str, course_id: str, due_at: str) -> None:
-        _ok(self.client.execute(ASSIGN, {"input": {"assigneeId": assignee_id, "courseId": course_id,
-                                                   "dueAt": due_at}})["assignTraining"], "TrainingAssignment")
+    def assign(self, *, assignee_id: str, due_at: str, course_id: str | None = None,
+               exam_id: str | None = None) -> None:
+        """Assign a course or an exam (exactly one of them)."""
+        target = {"courseId": course_id} if course_id else {"examId": exam_id}
+        variables = {"input": {"assigneeId": assignee_id, "dueAt": due_at, **target}}
+        union_result(self.client.execute(ASSIGN, variables), "assignTraining", "TrainingAssignment")

@@ -13,10 +13,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mobile.api.client import NetworkError
-from mobile.api.models import Role
+from contracts.client import Refused, TransportError
+from contracts.errors import ErrorCode
+from contracts.roles import Role
 from mobile.screens.training import logic
-from mobile.screens.training.api import Refused, TrainingApi
+from mobile.screens.training.api import TrainingApi
 from mobile.screens.training.model import TrainingModel
 from mobile.ui.base import BaseController
 
@@ -48,6 +49,9 @@ class TrainingController(BaseController):
         self.last_try = 0.0
         self.apprentices: list[dict[str, Any]] = []
         self.course_list: list[dict[str, Any]] = []
+        self.exam_list: list[dict[str, Any]] = []
+        self.intro_exam: dict[str, Any] | None = None
+        self.assigning: dict[str, Any] | None = None
 
     # -- navigation inside the screen ----------------------------------------------------------
     def on_enter(self, **params: Any) -> None:
@@ -66,6 +70,8 @@ class TrainingController(BaseController):
         mode = self.model.mode
         if mode == "lesson" and self.course:
             self.open_course(self.course["id"])
+        elif mode == "confirm":
+            self.model.mode = "exam"
         elif mode == "assign":
             self.show_mentor()
         else:
@@ -78,7 +84,7 @@ class TrainingController(BaseController):
         elif kind == "lesson":
             self.open_lesson(ident)
         elif kind == "exam":
-            self.start_exam(ident)
+            self.show_intro(ident)
         elif kind == "person":
             self.show_assign(ident)
 
@@ -88,6 +94,7 @@ class TrainingController(BaseController):
 
     def _listed(self, loaded: tuple[dict[str, Any], dict[str, Any]]) -> None:
         record, catalogue = loaded
+        self.exam_list = catalogue["trainingExams"]
         hours = record["hours"]
         lines = [self.t("training.hours", induction=f"{hours['induction']:g}",
                         required=f"{hours['inductionRequired']:g}", retraining=f"{hours['retrainingLastYear']:g}",
@@ -167,6 +174,14 @@ class TrainingController(BaseController):
         self.lesson_opened = time.monotonic()
         self.model.title = lesson["title"]
         self.model.body = lesson["body"] or ""
+        minimum = int(lesson.get("minimumSeconds") or 0)
+        done = bool((lesson.get("myProgress") or {}).get("completedAt"))
+        self.model.lesson_rule = (self.t("training.lesson_minimum", minutes=-(-minimum // 60))
+                                  if minimum and not done else "")
+        if not (lesson.get("myProgress") or {}).get("startedAt"):
+            # the server's clock for this lesson starts now (quietly kept for later when offline)
+            self.ctx.runner.submit(lambda: self.api.lesson_start(lesson["id"]), lambda _: None,
+                                   lambda error: logger.info("lesson start: %s", error))
         self.model.image_url = lesson["mediaUrl"] if lesson["kind"] == "IMAGE" and lesson["mediaUrl"] else ""
         if lesson["kind"] == "VIDEO":
             self.model.body = (self.model.body + "\n\n" + self.t("training.video", url=lesson["mediaUrl"])).strip()
@@ -179,9 +194,56 @@ class TrainingController(BaseController):
         before = (lesson["myProgress"] or {}).get("secondsSpent", 0)
         seconds = min(86400, int(before + time.monotonic() - self.lesson_opened))
         course_id = (self.course or {}).get("id", "")
-        self.call(lambda: self.api.lesson_done(lesson["id"], seconds), lambda _: self.open_course(course_id))
+
+        def refused(error: Exception) -> None:
+            if isinstance(error, Refused) and error.code is ErrorCode.BAD_USER_INPUT:
+                self.model.error = self.t("training.lesson_too_short", minutes=self.lesson_minutes_to_go())
+            else:
+                self.model.error = self.describe(error)
+
+        self.call(lambda: self.api.lesson_done(lesson["id"], seconds), lambda _: self.open_course(course_id), refused)
+
+    def lesson_minutes_to_go(self) -> int:
+        """Whole minutes until the open lesson counts (from the server's start time where known)."""
+        lesson = self.lesson or {}
+        minimum = int(lesson.get("minimumSeconds") or 0)
+        started = (lesson.get("myProgress") or {}).get("startedAt")
+        elapsed = ((datetime.now(UTC) - logic.parse_time(started)).total_seconds() if started
+                   else time.monotonic() - self.lesson_opened)
+        return max(1, -(-int(minimum - elapsed) // 60))
 
     # -- the exam ----------------------------------------------------------------------------
+    def show_intro(self, exam_id: str) -> None:
+        """Before the clock starts: pass mark, time limit, questions and attempts left."""
+        exam = next((e for e in self.exam_list if e["id"] == exam_id), None)
+        if exam is None:
+            self.start_exam(exam_id)
+            return
+        self.intro_exam = exam
+
+        def shown(attempts: list[dict[str, Any]]) -> None:
+            running = any(a["state"] == "IN_PROGRESS" for a in attempts)
+            used = sum(1 for a in attempts if a["state"] == "SUBMITTED")
+            limit = int(exam.get("maxAttempts") or 0)
+            left = (self.t("training.attempts_unlimited") if not limit
+                    else self.t("training.attempts_left", left=max(0, limit - used), of=limit))
+            self.model.title = exam["title"]
+            self.model.body = "\n".join([
+                self.t("training.intro_pass", mark=f"{exam.get('passMark', 80):g}"),
+                self.t("training.intro_time", minutes=exam["timeLimitMinutes"]),
+                self.t("training.intro_questions", n=exam["questionCount"]),
+                left, self.t("training.intro_clock")])
+            self.model.intro_action = self.t("training.continue_exam" if running else "training.start_exam")
+            self.model.intro_open = running or not limit or used < limit
+            self.model.mode = "intro"
+
+        self.call(lambda: self.api.attempts(exam_id), shown)
+
+    def begin(self) -> None:
+        """The intro's button: start (or resume) the attempt."""
+        if self.intro_exam is not None:
+            self.start_exam(self.intro_exam["id"])
+
     def start_exam(self, exam_id: str) -> None:
         def failed(error: Exception) -> None:
             self.model.error = (self.t("training.refused", message=str(error)) if isinstance(error, Refused)
@@ -219,8 +281,9 @@ class TrainingController(BaseController):
         kind = self.t(f"training.question.{q['kind']}")
         self.model.question = f"[{kind}] {q['text']}"
         chosen = self.shown.get(q["id"], logic.Pending([], 0)).chosen
-        self.model.options = [{"text": f"{chr(65 + i)}. {text}", "index": i, "picked": i in chosen,
-                               "controller": self} for i, text in enumerate(q["options"])]
+        # a picked option is marked (✓ and blue), never green: green would read as "right"
+        self.model.options = [{"text": f"{'✓ ' if i in chosen else ''}{chr(65 + i)}. {text}", "index": i,
+                               "picked": i in chosen, "controller": self} for i, text in enumerate(q["options"])]
         self._sync_text()
 
     def _sync_text(self) -> None:
@@ -289,11 +352,11 @@ class TrainingController(BaseController):
 
     def _flush_failed(self, error: Exception) -> None:
         self.sending = False
-        if isinstance(error, NetworkError):
+        if isinstance(error, TransportError):
             self.model.offline = True
             self._sync_text()
             return
-        if isinstance(error, Refused) and error.typename == "InvalidTransition":
+        if isinstance(error, Refused) and error.code is ErrorCode.INVALID_TRANSITION:
             self.pending.clear()     # time is up or already submitted: the server decides
             self.submit()
             return
@@ -302,7 +365,7 @@ class TrainingController(BaseController):
 
     def tick(self) -> None:
         attempt = self.attempt
-        if self.model.mode != "exam" or attempt is None:
+        if self.model.mode not in ("exam", "confirm") or attempt is None:
             return
         left = logic.seconds_left(attempt["deadlineAt"], datetime.now(UTC), self.offset)
         self.model.countdown = logic.countdown(left)
@@ -311,6 +374,34 @@ class TrainingController(BaseController):
             self.submit()
         elif self.pending and not self.sending and time.monotonic() - self.last_try >= RETRY_EVERY_S:
             self.flush()
+
+    def request_submit(self) -> None:
+        """The hand-in button: with questions unanswered it asks first (the clock running out never asks)."""
+        attempt = self.attempt
+        if attempt is None or self.submitting:
+            return
+        unanswered = [i + 1 for i, q in enumerate(attempt["questions"])
+                      if not (self.shown.get(q["id"]) and self.shown[q["id"]].chosen)]
+        if unanswered:
+            self.model.body = self.t("training.confirm_unanswered", n=len(unanswered),
+                                     which=", ".join(map(str, unanswered[:10])))
+            self.model.mode = "confirm"
+            return
+        self.submit()
+
+    def confirm_submit(self) -> None:
+        self.model.mode = "exam"
+        self.submit()
+
+    def keep_answering(self) -> None:
+        """Back to the first unanswered question."""
+        attempt = self.attempt
+        self.model.mode = "exam"
+        if attempt is not None:
+            missing = [i for i, q in enumerate(attempt["questions"])
+                       if not (self.shown.get(q["id"]) and self.shown[q["id"]].chosen)]
+            self.index = missing[0] if missing else self.index
+            self.render()
 
     def submit(self) -> None:
         """Send what waits, then submit (a retry after a lost connection is safe: grading happens once)."""
@@ -328,7 +419,7 @@ class TrainingController(BaseController):
 
         def failed(error: Exception) -> None:
             self.submitting = False
-            if isinstance(error, NetworkError):
+            if isinstance(error, TransportError):
                 self.model.offline = True
             self.model.error = self.describe(error) if not isinstance(error, Refused) else self.t(
                 "training.refused", message=str(error))
@@ -367,11 +458,16 @@ class TrainingController(BaseController):
 
     # -- mentors -----------------------------------------------------------------------------
     def show_mentor(self) -> None:
-        self.call(lambda: (self.api.apprentices(), self.api.catalogue()), self._mentor_loaded)
+        def load() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            catalogue = {**self.api.catalogue(), "trainingExams": self.api.assignable_exams()}
+            return self.api.apprentices(), catalogue
+
+        self.call(load, self._mentor_loaded)
 
     def _mentor_loaded(self, loaded: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
         self.apprentices, catalogue = loaded
         self.course_list = catalogue["trainingCourses"]
+        self.exam_list = catalogue["trainingExams"]
         self.model.title = self.t("training.mentor_title")
         self.model.summary = self.t("training.apprentice_count", n=len(self.apprentices))
         rows = []
@@ -382,40 +478,91 @@ class TrainingController(BaseController):
                 f"person:{link['apprentice']['id']}", link["apprentice"]["displayName"],
                 self.t(f"training.stage_short.{link['stage']}", until=_due(link["supervisedUntil"])[:10]),
                 self.t("training.apprentice_line", open=len(open_items), overdue=record["overdueCount"],
-                       hours=f"{record['hours']['induction']:g}"), alert=record["overdueCount"] > 0))
+                       hours=f"{record['hours']['induction']:g}")
+                + (" · " + self.results_line(record) if record.get("examResults") else ""),
+                alert=record["overdueCount"] > 0 or link["stage"] == "AWAITING_ASSESSMENT"))
         self.model.rows = rows
         self.model.mode = "mentor"
 
+    def results_line(self, record: dict[str, Any]) -> str:
+        """An apprentice's exams in a few words: title, best score, verdict."""
+        parts = []
+        for r in record.get("examResults") or []:
+            verdict = self.t("training.passed" if r["passed"] else ("training.pending_practical" if r["passed"] is None
+                                                                     else "training.failed"))
+            parts.append(self.t("training.result_short", title=r["exam"]["title"],
+                                score=f"{r['bestScore'] or 0:g}", verdict=verdict, n=r["attempts"]))
+        return "; ".join(parts)
+
+    def targets(self) -> list[str]:
+        """What a mentor may assign: the courses and the exams, labelled."""
+        return ([self.t("training.target_course", title=c["title"]) for c in self.course_list]
+                + [self.t("training.target_exam", title=e["title"]) for e in self.exam_list])
+
     def show_assign(self, person_id: str) -> None:
-        person = next((a["apprentice"] for a in self.apprentices if a["apprentice"]["id"] == person_id), None)
+        link = next((a for a in self.apprentices if a["apprentice"]["id"] == person_id), None)
+        self.assigning = link
         self.model.people = [a["apprentice"]["displayName"] for a in self.apprentices]
-        self.model.courses = [c["title"] for c in self.course_list]
+        self.model.courses = self.targets()
         self.model.title = self.t("training.assign_title")
-        self.model.body = person["displayName"] if person else ""
+        self.model.body = link["apprentice"]["displayName"] if link else ""
+        record = link["record"] if link else {}
+        self.model.summary = self.results_line(record) or self.t("training.no_results")
+        self.model.may_assess = bool(link and link["stage"] == "AWAITING_ASSESSMENT")
+        self.model.assess_text = (self.t("training.assess_due", until=_due(link["supervisedUntil"])[:10])
+                                  if self.model.may_assess and link else "")
         self.model.mode = "assign"
 
     def assign(self, *, person_name: str, course_title: str, days_text: str) -> None:
+        """Assign the picked course or exam (course_title is the picker's label) with a due date."""
         person = next((a["apprentice"] for a in self.apprentices if a["apprentice"]["displayName"] == person_name),
                       None)
-        course = next((c for c in self.course_list if c["title"] == course_title), None)
+        course = next((c for c in self.course_list if self.t("training.target_course", title=c["title"])
+                       == course_title or c["title"] == course_title), None)
+        exam = None if course else next((e for e in self.exam_list
+                                         if self.t("training.target_exam", title=e["title"]) == course_title), None)
         try:
             days = int(days_text.strip())
         except ValueError:
             days = 0
-        if person is None or course is None:
+        if person is None or (course is None and exam is None):
             self.model.error = self.t("training.pick_both")
             return
         if not 1 <= days <= 365:
             self.model.error = self.t("training.bad_days")
             return
         due = (datetime.now(UTC) + timedelta(days=days)).isoformat()
+        title = (course or exam or {})["title"]
 
         def done(_: None) -> None:
-            self.model.notice = self.t("training.assigned_to", course=course["title"], name=person["displayName"])
+            self.model.notice = self.t("training.assigned_to", course=title, name=person["displayName"])
             self.show_mentor()
 
         def failed(error: Exception) -> None:
             self.model.error = self.t("training.refused", message=str(error)) if isinstance(error, Refused) \
                 else self.describe(error)
 
-        self.call(lambda: self.api.assign(assignee_id=person["id"], course_id=course["id"], due_at=due), done, failed)
+        self.call(lambda: self.api.assign(assignee_id=person["id"], due_at=due,
+                                          course_id=course["id"] if course else None,
+                                          exam_id=exam["id"] if exam else None), done, failed)
+
+    def assess(self, *, passed: bool, note: str) -> None:
+        """The second assessment (二次考核) after the supervised months; a fail needs a note."""
+        link = self.assigning
+        if link is None:
+            return
+        if not passed and not note.strip():
+            self.model.error = self.t("training.assess_need_note")
+            return
+        name = link["apprentice"]["displayName"]
+
+        def done(_: dict[str, Any]) -> None:
+            self.model.notice = self.t("training.assessed_pass" if passed else "training.assessed_fail", name=name)
+            self.show_mentor()
+
+        def failed(error: Exception) -> None:
+            self.model.error = self.t("training.refused", message=str(error)) if isinstance(error, Refused) \
+                else self.describe(error)
+
+        self.call(lambda: self.api.assess(apprenticeship_id=link["id"], passed=passed, note=note.strip() or None),
+                  done, failed)

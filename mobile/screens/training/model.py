@@ -6,7 +6,7 @@ from mobile.ui.base import BaseModel
 
 
 class TrainingModel(BaseModel):
-    mode = StringProperty("list")        # list | course | lesson | exam | result | mentor | assign
+    mode = StringProperty("list")        # list | course | lesson | intro | exam | confirm | result | mentor | assign
     title = StringProperty("")
     summary = StringProperty("")         # hours toward induction / retraining, flags
     rows = ListProperty([])              # RowList data (HazardRow: line1-3, alert, item_id, controller)
@@ -25,3 +25,8 @@ class TrainingModel(BaseModel):
     people = ListProperty([])
     courses = ListProperty([])
     days = StringProperty("7")
+    lesson_rule = StringProperty("")     # "this lesson counts after 20 minutes"
+    intro_action = StringProperty("")    # "Start the exam" / "Continue the exam"
+    intro_open = BooleanProperty(True)   # attempts left (or one running)
+    may_assess = BooleanProperty(False)  # the apprentice's second assessment is due
+    assess_text = StringProperty("")

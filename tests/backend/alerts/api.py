@@ -9,8 +9,9 @@ import httpx
 
 from backend.alerts import flows
 from backend.alerts.models import Alert
-from backend.alerts.rules import AlertSeverity, AlertSource
+from backend.database.unit_of_work import commit_and_publish
 from backend.platform import Platform
+from contracts.alerts import AlertSeverity, AlertSource
 from tests.conftest import gql
 
 ALERT_FIELDS = """id source sourceRef severity state title detail area { id name } raiseCount firstRaisedAt
@@ -44,7 +45,7 @@ async def raise_sensor_alert(platform: Platform, mine_id: uuid.UUID, area_id: uu
             session, actor=None, mine_id=mine_id, source=source, source_ref="CH4-01", severity=severity,
             area_id=area_id, title="CH4 above the alarm threshold", detail="1.12 % at T1",
             dedupe_key=key or f"sensor:{uuid.uuid4()}", snapshot_key=snapshot_key)
-        await flows.commit_and_publish(session, platform.bus)
+        await commit_and_publish(session, platform.publisher)
         return raised.alert
 
 

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from backend.alerts.models import Alert
-from backend.alerts.rules import AlertSeverity
 from backend.alerts.tasks import sweep_once
+from contracts.alerts import AlertSeverity
 from tests.backend.alerts.api import ACKNOWLEDGE, raise_manual, raise_sensor_alert
 from tests.conftest import gql
 from tests.ws_client import subscribe

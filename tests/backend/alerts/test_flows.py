@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 
 from backend.alerts import flows, service
 from backend.alerts.models import Alert
-from backend.alerts.rules import AlertSeverity, AlertSource, AlertState, AlertVerdict, overdue_hazard_dedupe_key
+from backend.alerts.rules import overdue_hazard_dedupe_key
 from backend.audit.models import AuditEntry
 from backend.database.base import utcnow
-from backend.graphql.errors import InvalidTransitionError, ValidationFailedError
+from backend.errors import InvalidTransition, ValidationFailed
 from backend.hazards import flows as hazard_flows
 from backend.hazards.models import Hazard
-from backend.hazards.rules import HazardGrade, HazardLevel, HazardSource, HazardState
 from backend.org.models import Mine
+from contracts.alerts import AlertSeverity, AlertSource, AlertState, AlertVerdict
+from contracts.hazards import HazardGrade, HazardLevel, HazardSource, HazardState
 from tests.backend.alerts.api import raise_sensor_alert
 
 
@@ -88,7 +89,7 @@ async def test_raise_alert_refuses_bad_input(platform, make_mine) -> None:
                          severity=AlertSeverity.ALARM, area_id=mine.areas[0], title="t", detail="d",
                          dedupe_key="k") | change
         async with platform.session_factory() as session:
-            with pytest.raises(ValidationFailedError) as refused:
+            with pytest.raises(ValidationFailed) as refused:
                 await flows.raise_alert(session, **arguments)
             assert refused.value.field == field
 
@@ -212,14 +213,14 @@ async def test_a_mine_wide_alert_cannot_open_a_hazard_and_a_resolved_one_cannot_
     mine = await make_mine()
     mine_wide = await raise_sensor_alert(platform, mine.mine_id, None)
     async with platform.session_factory() as session:
-        with pytest.raises(ValidationFailedError):
+        with pytest.raises(ValidationFailed):
             await flows.open_hazard_from_alert(session, actor=mine.principal("mine_manager"), alert_id=mine_wide.id,
                                                description=None, suggested_grade=None)
     async with platform.session_factory() as session:
         await flows.resolve(session, actor=mine.principal("mine_manager"), alert_id=mine_wide.id, note=None)
         await session.commit()
     async with platform.session_factory() as session:
-        with pytest.raises(InvalidTransitionError):
+        with pytest.raises(InvalidTransition):
             await flows.acknowledge(session, actor=mine.principal("mine_manager"), alert_id=mine_wide.id,
                                     verdict=AlertVerdict.CONFIRMED, note=None)
 

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from backend.alerts import flows
-from backend.alerts.rules import AlertSeverity, AlertSource
 from backend.database.base import utcnow
+from backend.database.unit_of_work import commit_and_publish
+from contracts.alerts import AlertSeverity, AlertSource
 from tests.backend.alerts.api import ALERTS, raise_sensor_alert
 from tests.conftest import gql
 
@@ -21,7 +22,7 @@ async def _raise(platform, mine, *, at: datetime, key: str | None = None):  # ty
             session, actor=None, mine_id=mine.mine_id, source=AlertSource.SENSOR, source_ref="CH4-01",
             severity=AlertSeverity.ALARM, area_id=mine.areas[0], title="CH4 above the alarm threshold",
             detail="1.6 % at T1", dedupe_key=key or f"sensor:{uuid.uuid4()}", occurred_at=at)
-        await flows.commit_and_publish(session, platform.bus)
+        await commit_and_publish(session, platform.publisher)
         return raised
 
 

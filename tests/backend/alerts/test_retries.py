@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from backend.alerts import flows
 from backend.audit.models import AuditEntry
+from backend.database.unit_of_work import commit_and_publish
 from tests.backend.alerts.api import ACKNOWLEDGE, RESOLVE, raise_sensor_alert
 from tests.conftest import gql
 
@@ -70,7 +71,7 @@ async def test_resolving_what_the_system_resolved_names_the_system(client, platf
     async with platform.session_factory() as session:
         await flows.resolve_by_key(session, actor=None, mine_id=mine.mine_id, dedupe_key="sensor:back-to-normal",
                                    reason="CH4 back below the restore threshold")
-        await flows.commit_and_publish(session, platform.bus)
+        await commit_and_publish(session, platform.publisher)
     refused = (await gql(client, RESOLVE, {"input": {"alertId": str(alert.id)}},
                          token=mine.token("safety_officer")))["resolveAlert"]
     assert refused["__typename"] == "InvalidTransition" and "the system" in refused["message"], refused

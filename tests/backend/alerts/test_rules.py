@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.alerts.rules import (
-    AlertSeverity,
-    AlertState,
     AlertStep,
     EscalationTarget,
     can_take,
@@ -19,6 +17,7 @@ from backend.alerts.rules import (
     warning_accuracy,
 )
 from backend.kpi.rules import alert_kpis
+from contracts.alerts import AlertSeverity, AlertState
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 S = AlertSeverity

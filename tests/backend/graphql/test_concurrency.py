@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from backend.hazards.models import Hazard
-from backend.hazards.rules import HazardState
+from contracts.hazards import HazardState
 from tests.backend.api import REPORT, TRIAGE, jpeg_bytes, upload
 from tests.conftest import MineFixture, gql
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from backend.graphql.errors import ValidationFailedError
-from backend.graphql.text import clean_text
+from backend.errors import ValidationFailed
+from backend.validation import clean_text
 from tests.backend.alerts.api import RAISE_MANUAL, raise_sensor_alert
 from tests.conftest import gql
 
@@ -17,7 +17,7 @@ RESOLVE_WITH_NOTE = """mutation($input: ResolveAlertInput!) { resolveAlert(input
 
 @pytest.mark.parametrize("bad", ["a\x00b", "\x1b[31mred", "bell\x07", "del\x7f", "c1\x85x", "lone\ud800"])
 def test_control_characters_are_refused_with_the_field(bad: str) -> None:
-    with pytest.raises(ValidationFailedError) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         clean_text(bad, "title")
     assert refused.value.field == "title" and "U+" in str(refused.value)
 
@@ -26,7 +26,7 @@ def test_line_breaks_and_tabs_only_in_multiline_fields() -> None:
     assert clean_text(" line one\r\n\tline two\n", "detail") == "line one\r\n\tline two"
     assert clean_text("煤矿 ünïcode ✓", "title", multiline=False) == "煤矿 ünïcode ✓"
     for bad in ("two\nlines", "a\tb"):
-        with pytest.raises(ValidationFailedError) as refused:
+        with pytest.raises(ValidationFailed) as refused:
             clean_text(bad, "code", multiline=False)
         assert refused.value.field == "code"
 

@@ -7,7 +7,7 @@ import random
 import zlib
 
 import pytest
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image, ImageChops, ImageCms
 
 from backend.hazards import photos
 from backend.hazards.photos import PhotoRejectedError, PhotoRejectReason, ProcessedPhoto, process_photo
@@ -84,10 +84,34 @@ def test_large_photo_is_downscaled_to_max_side(camera_jpeg: bytes) -> None:
     assert (result.original_width, result.original_height) == (4000, 3000)
 
 
-def test_jpeg_thumbnail_is_decoded_in_draft_mode(camera_jpeg: bytes) -> None:
-    fallback = Image.new("RGB", (1, 1))
-    source = photos._thumbnail_source(camera_jpeg, "JPEG", 320, 50_000_000, fallback)
-    assert source.size == (500, 375)  # DCT-scaled at 1/8 instead of decoding 12 Mpx
+def test_the_thumbnail_comes_from_the_resized_photo_without_a_second_decode(camera_jpeg: bytes, monkeypatch) -> None:
+    opened: list[tuple[int, int]] = []
+    real_open = photos._open
+
+    def counting_open(data: bytes, *, max_pixels: int):  # type: ignore[no-untyped-def]
+        image = real_open(data, max_pixels=max_pixels)
+        opened.append(image.size)
+        return image
+
+    monkeypatch.setattr(photos, "_open", counting_open)
+    result = process_photo(camera_jpeg, max_bytes=50_000_000, max_pixels=50_000_000, max_side=2560,
+                           thumbnail_side=320)
+    assert len(opened) == 2  # the verify probe and the one decode
+    assert (result.width, result.height, result.thumbnail_width, result.thumbnail_height) == (2560, 1920, 320, 240)
+    assert Image.open(io.BytesIO(result.thumbnail)).size == (320, 240)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 4])
+def test_the_banded_resize_matches_one_resize(threads: int, monkeypatch) -> None:
+    monkeypatch.setattr(photos, "PHOTO_THREADS", threads)
+    source = Image.effect_noise((1001, 1333), 60).convert("RGB")
+    source.paste((200, 30, 30), (0, 400, 1001, 420))  # a sharp edge across the band boundaries
+    size = photos._fit(source.size, 640)
+    banded = photos._shrink(source, size)
+    whole = source.resize(size, Image.Resampling.HAMMING)
+    assert banded.size == whole.size == (481, 640)
+    # the same filter over the same rows: at most one level of rounding apart (a band's box starts at a fraction)
+    assert max(high for _, high in ImageChops.difference(banded, whole).getextrema()) <= 1
 
 
 def test_exif_orientation_applied_and_gps_stripped() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from backend.hazards.rules import HazardState
 from backend.kpi.rules import HazardFact, hazard_kpis
+from contracts.hazards import HazardState
 from tests.backend.api import DISMISS, TRIAGE, report
 from tests.conftest import gql
 

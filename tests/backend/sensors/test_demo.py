@@ -14,8 +14,9 @@ from backend.database.migrate import upgrade
 from backend.main import create_app
 from backend.platform import Platform
 from backend.seed import DEMO_EXTENSIONS, seed_demo_mine
+from contracts.demo import DEMO_MINE, DEMO_SENSORS
 from sensors.api import BridgeConfig
-from sensors.demo import DEMO_MINE, DEMO_SENSORS, demo_config
+from sensors.demo import demo_config
 from tests.backend.sensors.api import bridge_config
 from tests.conftest import TEST_SECRET
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend.training.bank_io import BankFormat, export_bank, parse_bank
-from backend.training.rules import QuestionKind
+from backend.training.bank.formats import BankFormat, export_bank, parse_bank
+from backend.training.bank.rules import QuestionKind
 
 GOOD_CSV = """kind,text,options,correct,tags,difficulty,explanation
 SINGLE,瓦斯浓度达到多少时报警 Methane alarm at?,0.5%|1.0%|1.5%|2.0%,B,gas,1,采煤工作面 1.0%

@@ -12,13 +12,16 @@ from backend.config import Settings
 from backend.database.migrate import upgrade
 from backend.platform import Platform
 from backend.seed import DEMO_EXTENSIONS, seed_demo_mine
-from backend.training.models import Apprenticeship, Assignment, AssignmentReason, Attempt, Course, Exam, Question
+from backend.training.bank.models import Question
+from backend.training.courses.models import Assignment, AssignmentReason, Course
+from backend.training.exams.models import Attempt, Exam
+from backend.training.mentoring.models import Apprenticeship
 from tests.conftest import TEST_SECRET
 
 
 async def test_seed_demo_adds_courses_exams_an_apprentice_and_results(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "backend.training.demo:seed_training" in DEMO_EXTENSIONS
+    assert "backend.training.mentoring.demo:seed_training" in DEMO_EXTENSIONS
     monkeypatch.chdir(tmp_path)
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     await asyncio.to_thread(upgrade, url)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from backend.audit import service as audit_service
 from backend.audit.models import AuditEntry
 from backend.database.base import utcnow
-from backend.training.models import Attempt, Proficiency
+from backend.training.exams.models import Attempt, AttemptAnswer, Proficiency
 from tests.backend.training.api import (
     ASSIGN,
     ATTEMPT,
@@ -86,6 +86,10 @@ async def test_take_resume_submit_twice_and_proficiency(client, make_mine, platf
 
     record = (await gql(client, MY_TRAINING, token=token))["myTraining"]
     assert [(p["skill"], p["score"], p["flag"]) for p in record["proficiencies"]] == [("gas", 80.0, "OK")]
+    results = (await gql(client, "query { myTraining { examResults { exam { id passMark } attempts bestScore "
+                                 "lastScore passed lastSubmittedAt } } }", token=token))["myTraining"]["examResults"]
+    assert [(r["exam"]["id"], r["attempts"], r["bestScore"], r["lastScore"], r["passed"]) for r in results] == [
+        (created["id"], 1, 80.0, 80.0, True)] and results[0]["lastSubmittedAt"]
     assert record["assignments"][0]["completedAt"] is not None
     async with platform.session_factory() as session:
         submits = await session.scalar(select(func.count(AuditEntry.id)).where(
@@ -122,6 +126,48 @@ async def test_answers_after_the_deadline_are_refused_and_late_submits_grade_wha
     assert view["secondsLeft"] == 0 and len(view["answers"]) == 2
     graded = (await gql(client, SUBMIT, {"attempt": attempt["id"]}, token=token))["submitExamAttempt"]
     assert graded["outcome"]["score"] == 40.0 and graded["outcome"]["passed"] is False
+
+
+async def test_a_retried_save_never_makes_a_second_answer(client, make_mine, platform) -> None:
+    mine = await make_mine()
+    created = await assigned_exam(client, mine)
+    token = mine.token("miner")
+    attempt = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
+    first, second = attempt["questions"][0]["id"], attempt["questions"][1]["id"]
+    save = {"input": {"attemptId": attempt["id"], "questionId": first, "chosen": [2], "revision": 4}}
+    # the same save sent again and again, some at the same moment (a flaky network's retries)
+    answers = [await gql(client, SAVE, save, token=token)]
+    answers += await asyncio.gather(*(gql(client, SAVE, save, token=token) for _ in range(4)))
+    assert {(a["saveAnswer"]["__typename"], a["saveAnswer"]["revision"]) for a in answers} == {("SavedAnswer", 4)}
+    await gql(client, SAVE, {"input": {**save["input"], "questionId": second, "chosen": [0]}}, token=token)
+    async with platform.session_factory() as session:
+        rows = (await session.execute(select(AttemptAnswer.question_id, AttemptAnswer.chosen, AttemptAnswer.revision)
+                                      .where(AttemptAnswer.attempt_id == uuid.UUID(attempt["id"])))).all()
+    assert sorted((str(q), c, r) for q, c, r in rows) == sorted([(first, [2], 4), (second, [0], 4)])
+
+
+async def test_a_save_after_the_exam_closed_is_refused_and_not_kept(client, make_mine, monkeypatch) -> None:
+    from backend.training.exams import flows as exam_flows
+
+    mine = await make_mine()
+    officer = mine.token("safety_officer")
+    await import_bank(client, officer, bank_json("gas", 6))
+    closing = await exam(client, officer, count=3, minutes=120, openToAll=True, opensAt=later(minutes=-1),
+                         closesAt=later(hours=1))
+    token = mine.token("miner")
+    attempt = (await gql(client, START, {"exam": closing["id"]}, token=token))["startExamAttempt"]
+    in_time = {"attemptId": attempt["id"], "questionId": attempt["questions"][0]["id"], "chosen": [1]}
+    assert (await gql(client, SAVE, {"input": in_time}, token=token))["saveAnswer"]["__typename"] == "SavedAnswer"
+    real = exam_flows.utcnow  # the server's clock passes the exam's closing time (before the 2-hour limit)
+    monkeypatch.setattr(exam_flows, "utcnow", lambda: real() + timedelta(hours=1, minutes=1))
+    for question in attempt["questions"]:
+        refused = await gql(client, SAVE, {"input": {"attemptId": attempt["id"], "questionId": question["id"],
+                                                     "chosen": [0], "revision": 1}}, token=token)
+        assert refused["saveAnswer"]["__typename"] == "InvalidTransition", refused
+        assert refused["saveAnswer"]["currentState"] == "TIME_UP"
+    monkeypatch.undo()
+    view = (await gql(client, ATTEMPT, {"id": attempt["id"]}, token=token))["examAttempt"]
+    assert [(a["questionId"], a["chosen"]) for a in view["answers"]] == [(in_time["questionId"], [1])]
 
 
 async def test_nobody_reads_or_writes_someone_elses_attempt_or_another_mines_exam(client, make_mine) -> None:
@@ -273,3 +319,35 @@ async def test_two_starts_at_once_make_one_attempt(client, make_mine) -> None:
                                          gql(client, START, {"exam": created["id"]}, token=token))
     assert first["startExamAttempt"]["id"] == second["startExamAttempt"]["id"]
     assert first["startExamAttempt"]["number"] == 1
+
+
+async def test_a_mentor_assigns_an_exam_and_sees_the_apprentices_results(client, make_mine) -> None:
+    from tests.backend.training.api import ASSIGN, LINK, answer_all, exam, later
+
+    mine = await make_mine()
+    officer, mentor, token = mine.token("safety_officer"), mine.token("mentor"), mine.token("miner")
+    assert (await import_bank(client, officer, bank_json("gas", 10)))["importedCount"] == 10
+    created = await exam(client, officer)
+    linked = await gql(client, LINK, {"mentor": mine.user_id("mentor"), "apprentice": mine.user_id("miner")},
+                       token=officer)
+    assert linked["linkApprentice"]["__typename"] == "Apprenticeship"
+    assigned = await gql(client, ASSIGN, {"input": {"assigneeId": mine.user_id("miner"), "examId": created["id"],
+                                                    "dueAt": later(days=7)}}, token=mentor)
+    assert assigned["assignTraining"]["kind"] == "EXAM", assigned
+    not_theirs = await gql(client, ASSIGN, {"input": {"assigneeId": mine.user_id("miner2"), "examId": created["id"],
+                                                      "dueAt": later(days=7)}}, token=mentor)
+    assert not_theirs["assignTraining"]["__typename"] == "NotAllowed"
+    assignable = "{ assignableExams { id } }"
+    assert (await gql(client, assignable, token=mentor))["assignableExams"] == [{"id": created["id"]}]
+    assert (await gql(client, assignable, token=token))["assignableExams"] == []       # a miner assigns nothing
+    attempt = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
+    await answer_all(client, token, attempt, right=3)
+    await gql(client, SUBMIT, {"attempt": attempt["id"]}, token=token)
+    seen = (await gql(client, "query { myApprentices { apprentice { id } record { examResults { exam { id title } "
+                              "attempts bestScore passed } } } }", token=mentor))["myApprentices"]
+    assert seen == [{"apprentice": {"id": mine.user_id("miner")}, "record": {"examResults": [
+        {"exam": {"id": created["id"], "title": "gas exam"}, "attempts": 1, "bestScore": 60.0, "passed": False}]}}]
+    # someone who is not the mentor (nor a training manager) does not see them
+    other = await gql(client, "query($id: ID!) { trainingRecord(personId: $id) { __typename } }",
+                      {"id": mine.user_id("miner")}, token=mine.token("miner2"))
+    assert other["trainingRecord"]["__typename"] == "NotAllowed"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from backend.audit import service as audit_service
 from backend.audit.models import AuditEntry
 from backend.database.base import utcnow
-from backend.training import flows
-from backend.training.models import Assignment
+from backend.training.courses.models import Assignment
+from backend.training.mentoring import flows
 from tests.backend.api import jpeg_bytes, upload
 from tests.backend.training.api import (
     APPRENTICES,
@@ -40,7 +40,22 @@ from tests.backend.training.api import (
 from tests.conftest import gql
 
 
-async def test_course_lessons_progress_and_hours(client, make_mine) -> None:
+async def backdate_lessons(platform, user_id, *, hours: float) -> None:  # type: ignore[no-untyped-def]
+    """As if the person had opened their lessons `hours` ago (the server's clock is what counts)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from backend.database.base import utcnow
+    from backend.training.courses.models import LessonProgress
+
+    async with platform.session_factory() as session:
+        await session.execute(update(LessonProgress).where(LessonProgress.user_id == user_id)
+                              .values(started_at=utcnow() - timedelta(hours=hours)))
+        await session.commit()
+
+
+async def test_course_lessons_progress_and_hours(client, make_mine, platform) -> None:
     mine = await make_mine()
     officer = mine.token("safety_officer")
     photo = await upload(client, officer, jpeg_bytes())
@@ -66,6 +81,11 @@ async def test_course_lessons_progress_and_hours(client, make_mine) -> None:
 
     token = mine.token("miner")
     lessons = course["lessons"]
+    for lesson in lessons:          # open each lesson (the server starts its clock), then an hour passes
+        started = await gql(client, PROGRESS, {"lesson": lesson["id"], "seconds": 0, "completed": False},
+                            token=token)
+        assert started["recordLessonProgress"]["__typename"] == "TrainingCourse", started
+    await backdate_lessons(platform, mine.users["miner"].id, hours=1)
     step = await gql(client, PROGRESS, {"lesson": lessons[0]["id"], "seconds": 600, "completed": True}, token=token)
     assert step["recordLessonProgress"]["myProgress"] == {"lessonsDone": 1, "lessonCount": 3, "secondsSpent": 600,
                                                           "hoursEarned": 3.0, "completed": False}
@@ -275,3 +295,59 @@ async def test_single_questions_catalogue_and_own_attempts(client, make_mine) ->
     mine_only = (await gql(client, MY_ATTEMPTS, {"exam": exam_id}, token=mine.token("miner")))["myExamAttempts"]
     assert [(a["number"], a["state"]) for a in mine_only] == [(1, "SUBMITTED")]
     assert (await gql(client, MY_ATTEMPTS, {"exam": exam_id}, token=mine.token("miner2")))["myExamAttempts"] == []
+
+
+async def test_a_lesson_counts_only_after_its_minimum_time_measured_by_the_server(client, make_mine,
+                                                                                 platform) -> None:
+    from backend.org.models import Mine
+
+    mine = await make_mine()
+    officer, token = mine.token("safety_officer"), mine.token("miner")
+    course = (await gql(client, CREATE_COURSE, {"input": {
+        "title": "Roof", "kind": "RETRAINING", "classHours": 2,
+        "lessons": [{"title": "Bolting", "kind": "TEXT", "body": "Bolt every 1 m.", "minutes": 30}]}},
+        token=officer))["createCourse"]
+    lesson = course["lessons"][0]["id"]
+    # finishing at once, even claiming an hour, is refused: the server's clock started just now
+    rushed = (await gql(client, PROGRESS, {"lesson": lesson, "seconds": 3600, "completed": True},
+                        token=token))["recordLessonProgress"]
+    assert rushed["__typename"] == "ValidationFailed" and "30 min" in rushed["message"], rushed
+    view = (await gql(client, COURSE, {"id": course["id"]}, token=token))["trainingCourse"]
+    progress = view["lessons"][0]["myProgress"]
+    assert progress["completedAt"] is None and progress["secondsSpent"] < 60    # not the hour claimed
+    assert view["myProgress"]["hoursEarned"] == 0
+    hours = (await gql(client, MY_TRAINING, token=token))["myTraining"]["hours"]
+    assert hours["retrainingLastYear"] == 0
+    # 20 minutes later: still refused, with the minutes to go
+    await backdate_lessons(platform, mine.users["miner"].id, hours=20 / 60)
+    early = (await gql(client, PROGRESS, {"lesson": lesson, "seconds": 1200, "completed": True},
+                       token=token))["recordLessonProgress"]
+    assert early["__typename"] == "ValidationFailed" and "10 min to go" in early["message"], early
+    # 31 minutes after the start it counts, with the time the server measured
+    await backdate_lessons(platform, mine.users["miner"].id, hours=31 / 60)
+    done = (await gql(client, PROGRESS, {"lesson": lesson, "seconds": 99999 // 10, "completed": True},
+                      token=token))["recordLessonProgress"]
+    assert done["__typename"] == "TrainingCourse", done
+    assert done["myProgress"]["hoursEarned"] == 2.0 and done["myProgress"]["completed"] is True
+    assert 31 * 60 - 5 <= done["myProgress"]["secondsSpent"] <= 31 * 60 + 60
+    hours = (await gql(client, MY_TRAINING, token=token))["myTraining"]["hours"]
+    assert hours["retrainingLastYear"] == 2.0
+    # hostile inputs: negative, huge, malformed id
+    for seconds in (-1, 86401):
+        bad = (await gql(client, PROGRESS, {"lesson": lesson, "seconds": seconds, "completed": True},
+                         token=token))["recordLessonProgress"]
+        assert bad["__typename"] == "ValidationFailed" and bad["field"] == "secondsSpent"
+    bad_id = (await gql(client, PROGRESS, {"lesson": "nope", "seconds": 1, "completed": True},
+                        token=token))["recordLessonProgress"]
+    assert bad_id["__typename"] == "ValidationFailed"
+    # a mine may lower the share: at 0 a lesson counts at once
+    async with platform.session_factory() as session:
+        row = await session.get(Mine, mine.mine_id)
+        row.settings = {**(row.settings or {}), "lesson_minimum_share": 0}
+        await session.commit()
+    second = (await gql(client, CREATE_COURSE, {"input": {
+        "title": "Gas", "kind": "RETRAINING", "classHours": 1,
+        "lessons": [{"title": "CH4", "kind": "TEXT", "body": "1.0 %", "minutes": 45}]}}, token=officer))["createCourse"]
+    quick = (await gql(client, PROGRESS, {"lesson": second["lessons"][0]["id"], "seconds": 5, "completed": True},
+                       token=token))["recordLessonProgress"]
+    assert quick["__typename"] == "TrainingCourse", quick

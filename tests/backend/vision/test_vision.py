@@ -230,9 +230,12 @@ async def test_complete_and_fail_belong_to_the_lease_holder(client, make_mine) -
     done = {"jobId": one["id"], "workerId": "w1", "summary": {"events": 0, "frames_analysed": 35}}
     stolen = (await gql(client, COMPLETE, {"input": {**done, "workerId": "w2"}}, token=worker))["completeVisionJob"]
     assert stolen["__typename"] == "InvalidTransition"
+    negative = (await gql(client, COMPLETE, {"input": {**done, "framesAnalysed": -1}}, token=worker))
+    assert negative["completeVisionJob"]["__typename"] == "ValidationFailed"
     for _ in range(2):  # a retried completion is harmless
         result = (await gql(client, COMPLETE, {"input": done}, token=worker))["completeVisionJob"]
         assert result["state"] == "DONE" and result["summary"]["frames_analysed"] == 35 and result["progress"] == 1
+        assert result["framesAnalysed"] == 35  # the final count, though no progress report ever carried it
     failure = {"jobId": two["id"], "workerId": "w2", "reason": "CORRUPT_VIDEO: cannot be opened"}
     retried = (await gql(client, FAIL, {"input": {**failure, "retry": True}}, token=worker))["failVisionJob"]
     assert retried["state"] == "QUEUED"

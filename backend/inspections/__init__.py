@@ -1,0 +1,1 @@
+"""Inspection checklists (排查清单) generated from risk control measures."""

@@ -1,0 +1,1 @@
+"""The question bank: questions, drawing rules, CSV/JSON import and export."""

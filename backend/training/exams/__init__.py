@@ -1,0 +1,1 @@
+"""Exams and skill competitions: attempts, answers, grading, retakes, proficiency, leaderboards."""

@@ -1,0 +1,1 @@
+"""Mentors and apprentices (师带徒), assigning training, violations and practical scores."""
