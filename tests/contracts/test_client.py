@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import select
 import socket
 import threading
 import time
@@ -322,19 +323,25 @@ class ClosesAfterEachAnswer(CountsConnections):
         answer_me(self)
         self.close_connection = True
 
-    def finish(self) -> None:
-        super().finish()
-        type(self).closed.set()
+
+class SaysWhenItClosed(ThreadingHTTPServer):
+    """Sets its handler's ``closed`` once the socket is shut down (a handler's finish() comes before that)."""
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        super().shutdown_request(request)
+        self.RequestHandlerClass.closed.set()  # type: ignore[attr-defined]
 
 
 def test_a_kept_connection_the_server_closed_is_replaced_not_failed() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ClosesAfterEachAnswer)
+    server = SaysWhenItClosed(("127.0.0.1", 0), ClosesAfterEachAnswer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         client = GraphQLClient(f"http://127.0.0.1:{server.server_address[1]}", timeout=5)
         assert client.execute(ME) == {"me": {"username": "miner"}}
         assert len(client.connections.open) == 1  # kept: the answer did not say it would close
         assert ClosesAfterEachAnswer.closed.wait(5)
+        (kept,) = client.connections.open.values()
+        assert select.select([kept.sock], [], [], 5)[0]  # the server's FIN has reached the client
         assert client.execute(ME) == {"me": {"username": "miner"}}
         assert ClosesAfterEachAnswer.connections == 2
     finally:
