@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL
 
 ASSETS_DIR = Path(__file__).parent / "static"
 URL_PREFIX = "/graphiql/static"
@@ -26,8 +26,8 @@ def local_page(html: str) -> str:
     return page
 
 
-class LocalGraphiQLRouter(GraphQLRouter):
-    """strawberry's FastAPI router whose GraphiQL page loads its assets from /graphiql/static."""
+class LocalGraphiQL(GraphQL):  # type: ignore[type-arg]
+    """strawberry's ASGI GraphQL app whose GraphiQL page loads its assets from /graphiql/static."""
 
     @property
     def graphql_ide_html(self) -> str:

@@ -16,12 +16,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Request, WebSocket
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
-from strawberry.fastapi import BaseContext
 
 from backend.accounts.models import Device
 from backend.accounts.roles import Principal, PrincipalKind, Role
@@ -52,9 +52,9 @@ _OPERATION_SCOPE: ContextVar[tuple[Context, DatabaseScope] | None] = ContextVar(
                                                                                   default=None)
 
 
-class Context(BaseContext):
+class Context:
     def __init__(self, platform: Platform, authorization: str | None, client_address: str = "unknown") -> None:
-        super().__init__()
+        self.connection_params: Any = None  # a websocket's connection_init payload (strawberry sets it)
         self.client_address = client_address  # the peer (behind a proxy: uvicorn's --proxy-headers sets it)
         self.platform = platform
         self.settings = platform.settings
@@ -227,13 +227,8 @@ class DatabaseScopes(SchemaExtension):
             await context.release_session()
 
 
-async def get_context(request: Request = None, websocket: WebSocket = None):  # type: ignore[assignment]
-    """FastAPI dependency: one Context per HTTP request or websocket connection."""
-    connection = request or websocket
+def context_for(connection: Request | WebSocket) -> Context:
+    """One Context per HTTP request or websocket connection; whoever serves the connection closes it."""
     platform: Platform = connection.app.state.platform
     client = connection.client
-    context = Context(platform, connection.headers.get("authorization"), client.host if client else "unknown")
-    try:
-        yield context
-    finally:
-        await context.close()
+    return Context(platform, connection.headers.get("authorization"), client.host if client else "unknown")
