@@ -17,9 +17,10 @@ run as separate uvicorn processes on the same database, all started, taking turn
   before a change) as one more side, so that before and after are measured in the same run.
 
 The load generator starts N concurrent "people"; each saves its answers one after the other (N×10
-saves in all) over a pool of keep-alive connections. Reported: saves per second (wall clock) and latency
-percentiles per save, the medians of the bursts, and each side's throughput as a ratio of the bare one's
-in the same round. `--paced`: the realistic load (each person saves every 5-20 s) on each minesafe side.
+saves in all) over a pool of keep-alive connections. Reported: saves per second (wall clock), latency
+percentiles per save and the CPU time the server's processes spent per save (steadier than the wall clock on
+a shared machine), the medians of the bursts, and each side's throughput as a ratio of the bare one's in the
+same round. `--paced`: the realistic load (each person saves every 5-20 s) on each minesafe side.
 Every person's attempt is then submitted through minesafe and the graded answer count is checked.
 """
 
@@ -82,16 +83,25 @@ def bare_app(database_url: str) -> Any:
     """The baseline: one FastAPI endpoint doing saveAnswer's work by hand — the bearer token, then the same one
     statement (`save_answer_statement`: owner / state / server-clock deadline / question / answer-shape checks
     in its WHERE, the attempt row shared-locked on PostgreSQL, the upsert by revision with RETURNING), commit —
-    without GraphQL or the ORM."""
+    without GraphQL or the ORM. Its process imports what minesafe's does, and freezes its start-up heap as
+    minesafe's server does (`freeze_startup_heap`), so neither pays for collections of a heap it does not use."""
+    from contextlib import asynccontextmanager
+
     from fastapi import FastAPI, Header, HTTPException
 
     from backend.accounts.security import decode_access_token
     from backend.database.base import utcnow
     from backend.database.session import create_engine
+    from backend.main import freeze_startup_heap
     from backend.training.exams.service import save_answer_statement
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        freeze_startup_heap()
+        yield
+
     engine = create_engine(database_url, **pool_limits())
-    app = FastAPI()
+    app = FastAPI(lifespan=lifespan)
 
     @app.post("/answer")
     async def answer(body: Answer, authorization: str = Header()) -> dict[str, int]:
@@ -300,6 +310,21 @@ def listening_workers(server: subprocess.Popen[bytes], port: int) -> int:
     return listening
 
 
+def cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) used so far by the server's processes: its workers and their supervisor."""
+    import psutil
+
+    root = psutil.Process(server.pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def free_port() -> int:
     import socket
 
@@ -430,7 +455,10 @@ async def main(args: argparse.Namespace) -> None:
             for name in sides:
                 await clear_answers(database_url)
                 save = saver(name)
-                bursts[name].append(stats(*await run_people(plans, lambda item, save=save: save(item, 1))))
+                cpu_before = cpu_seconds(servers[name])
+                burst = stats(*await run_people(plans, lambda item, save=save: save(item, 1)))
+                burst["cpu_ms"] = (cpu_seconds(servers[name]) - cpu_before) / burst["count"] * 1000
+                bursts[name].append(burst)
             print(f"round {round_number + 1}: " + ", ".join(f"{n} {bursts[n][-1]['rate']:.0f}/s" for n in sides))
         if args.paced:
             for name in sides:
@@ -457,12 +485,14 @@ def report(args: argparse.Namespace, bursts: dict[str, list[dict[str, float]]],
     backend = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"\n{args.people} people × {args.questions} answers over {args.connections} connections, {backend}, "
           f"{args.workers} uvicorn worker(s) each, {args.rounds} interleaved burst(s) a side")
-    print(f"{'path':<38} {'saves':>6} {'failed':>6} {'saves/s':>8} {'p50 ms':>8} {'p99 ms':>8}  (burst medians)")
+    print(f"{'path':<38} {'saves':>6} {'failed':>6} {'saves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7}"
+          "  (burst medians; CPU: the server's processes, per save)")
     for name, runs in bursts.items():
         print(f"{name:<38} {int(sum(r['count'] for r in runs)):>6} {int(sum(r['failures'] for r in runs)):>6} "
               f"{statistics.median(r['rate'] for r in runs):>8.0f} "
               f"{statistics.median(r['p50'] for r in runs) * 1000:>8.0f} "
-              f"{statistics.median(r['p99'] for r in runs) * 1000:>8.0f}")
+              f"{statistics.median(r['p99'] for r in runs) * 1000:>8.0f} "
+              f"{statistics.median(r['cpu_ms'] for r in runs):>7.2f}")
     for name in bursts:
         if name != BARE:
             ratios = [o["rate"] / b["rate"] for o, b in zip(bursts[name], bursts[BARE], strict=True)]

@@ -3,7 +3,7 @@
 An HTTP request is one operation. A websocket carries many operations, each possibly a subscription
 that lives for hours: there every operation gets its own database scope (session, DataLoaders, lock),
 and a streamed result gives its session back as soon as it is sent, so an idle subscriber holds no
-connection (see `DatabaseScopes` in backend/graphql/schema.py).
+connection (see `OperationLifecycle` in backend/graphql/operation.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
-from strawberry.extensions import SchemaExtension
 
 from backend.accounts.models import Device
 from backend.accounts.roles import Principal, PrincipalKind, Role
@@ -204,27 +203,6 @@ class Context:
 
             scope.loaders[name] = DataLoader(load_fn=load)
         return scope.loaders[name]
-
-
-class DatabaseScopes(SchemaExtension):
-    """Every operation resolves in its own database scope; each streamed result (a subscription event, an
-    operation over a websocket) gives its session back once sent. A websocket's context lives as long as
-    the socket, its operations run side by side, and a subscription may wait for hours between events:
-    without this each subscriber would pin a pooled connection ("idle in transaction") until it left."""
-
-    async def on_operation(self):  # type: ignore[no-untyped-def,override]
-        context = self.execution_context.context
-        if not isinstance(context, Context):
-            yield
-            return
-        async with context.operation_scope():
-            yield
-
-    async def on_stream_result(self, result):  # type: ignore[no-untyped-def,override]
-        yield
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            await context.release_session()
 
 
 def context_for(connection: Request | WebSocket) -> Context:

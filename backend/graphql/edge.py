@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextvars import Token
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,9 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-from backend.errors import ValidationFailed
+from backend.errors import DomainError, ValidationFailed
 from backend.graphql.errors import EDGE_REFUSAL, ClientError
 from backend.validation import _bad_character
 from contracts.errors import ErrorCode
@@ -126,6 +127,8 @@ class EdgePolicy:
     answers_validation_failed: frozenset[str] = frozenset()
     # fields whose domain checks text item by item (a sensor batch: one bad reading must not drop the others)
     checked_per_item: frozenset[str] = frozenset({"ingestSensorBatch"})
+    # production: anonymous `__schema` / `__type` are refused
+    introspection_needs_sign_in: bool = False
 
     def describe(self, schema: strawberry.Schema) -> None:
         names: set[str] = set()
@@ -144,42 +147,35 @@ class EdgePolicy:
                     names.add(name)
         self.answers_validation_failed = frozenset(names)
 
+    def check(self, execution: ExecutionContext) -> Token[DomainError | None] | None:
+        """Refuse the operation with bad text in any input, or anonymous introspection where it is closed.
 
-class EdgeChecks(SchemaExtension):
-    """Refuse an operation with bad text in any input, or anonymous introspection where it is closed.
-
-    Where every root field of the operation answers ValidationFailed, the refusal is that union member (naming
-    the input field, like the domains' own checks); otherwise it is a top-level BAD_USER_INPUT error."""
-
-    def __init__(self, *, policy: EdgePolicy, introspection_needs_sign_in: bool = False) -> None:
-        self.policy = policy
-        self.introspection_needs_sign_in = introspection_needs_sign_in
-
-    def on_execute(self):  # type: ignore[no-untyped-def,override]
-        context = self.execution_context
-        document = context.graphql_document
-        token = None
-        if document is not None and context.query is not None:
-            bad_literal, introspects = _facts(context.query, document)
-            roots = _root_fields(document, context.operation_name)
-            if introspects and self.introspection_needs_sign_in and getattr(context.context, "principal", None) is None:
-                context.result = _refuse("introspection needs a signed-in caller", ErrorCode.UNAUTHENTICATED)
-            elif roots is None or not roots <= self.policy.checked_per_item:
-                bad = _first_bad(context.variables or {})
-                if bad is not None:
-                    path = bad[0].removeprefix("$.")
-                    message = f"{path} contains a control character (U+{ord(bad[1]):04X}), which is not allowed"
-                elif bad_literal is not None:
-                    path = "a string in the document"
-                    message = f"{path} contains a control character (U+{ord(bad_literal):04X}), which is not allowed"
-                if bad is not None or bad_literal is not None:
-                    field = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1]
-                    if roots and roots <= self.policy.answers_validation_failed:
-                        token = EDGE_REFUSAL.set(ValidationFailed(message, field=field))
-                    else:
-                        context.result = _refuse(message, ErrorCode.BAD_USER_INPUT, field=path)
-        try:
-            yield
-        finally:
-            if token is not None:
-                EDGE_REFUSAL.reset(token)
+        A refusal is either the operation's result (a top-level BAD_USER_INPUT or UNAUTHENTICATED error) or, where
+        every root field answers ValidationFailed, that union member naming the input field (like the domains'
+        own checks): then EDGE_REFUSAL is set for the resolvers, and the token returned resets it afterwards.
+        """
+        document, query = execution.graphql_document, execution.query
+        if document is None or query is None:
+            return None
+        bad_literal, introspects = _facts(query, document)
+        if (introspects and self.introspection_needs_sign_in
+                and getattr(execution.context, "principal", None) is None):
+            execution.result = _refuse("introspection needs a signed-in caller", ErrorCode.UNAUTHENTICATED)
+            return None
+        roots = _root_fields(document, execution.operation_name)
+        if roots is not None and roots <= self.checked_per_item:
+            return None
+        bad = _first_bad(execution.variables or {})
+        if bad is not None:
+            path = bad[0].removeprefix("$.")
+            character = bad[1]
+        elif bad_literal is not None:
+            path, character = "a string in the document", bad_literal
+        else:
+            return None
+        message = f"{path} contains a control character (U+{ord(character):04X}), which is not allowed"
+        if roots and roots <= self.answers_validation_failed:
+            field = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1]
+            return EDGE_REFUSAL.set(ValidationFailed(message, field=field))
+        execution.result = _refuse(message, ErrorCode.BAD_USER_INPUT, field=path)
+        return None

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -26,10 +16,10 @@ from backend.alerts import resolvers as alerts
 from backend.audit import resolvers as audit
 from backend.config import Settings, get_settings
 from backend.drills import resolvers as drills
-from backend.graphql.context import DatabaseScopes
-from backend.graphql.edge import EdgeChecks, EdgePolicy
-from backend.graphql.errors import is_unavailable, log_error, should_mask_error, unavailable_error
+from backend.graphql.edge import EdgePolicy
+from backend.graphql.errors import log_error
 from backend.graphql.execution import MinesafeExecution, plan_fields
+from backend.graphql.operation import OperationLifecycle, OperationRules
 from backend.hazards import resolvers as hazards
 from backend.inspections import resolvers as inspections
 from backend.kpi import resolvers as kpi
@@ -66,7 +56,6 @@ DOMAIN_MUTATIONS: tuple[type, ...] = (accounts.Mutation, storage.Mutation, hazar
 DOMAIN_SUBSCRIPTIONS: tuple[type, ...] = (hazards.Subscription, alerts.Subscription, permits.Subscription,
                                           positioning.Subscription)
 
-logger = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
@@ -85,22 +74,6 @@ AWARE_DATETIME = strawberry.scalar(name="DateTime", description="Date with time 
                                    serialize=datetime.isoformat, parse_value=parse_aware_datetime)
 
 
-class ResolvePrincipal(SchemaExtension):
-    """Read the caller's token once per operation, before any resolver runs."""
-
-    async def on_execute(self):  # type: ignore[no-untyped-def,override]
-        context = self.execution_context.context
-        if hasattr(context, "resolve_principal"):
-            try:
-                await context.resolve_principal()
-            except Exception as error:
-                if not is_unavailable(error):
-                    raise
-                logger.warning("unavailable reading the caller's token: %s: %s", type(error).__name__, error)
-                self.execution_context.result = ExecutionResult(data=None, errors=[unavailable_error()])
-        yield
-
-
 class MinesafeSchema(strawberry.Schema):
     """strawberry's schema, logging by kind: a client's mistake is INFO and an outage WARNING, neither with a
     traceback (anyone could flood the logs or trip ERROR alerts with them); only a server fault is ERROR."""
@@ -114,30 +87,20 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     # the depth and alias limits as rule classes made once: the validation cache is keyed by the rules,
     # and limiter extensions built per request would make new classes (and a cache miss) every time
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
-    ]
-    policy = EdgePolicy()
+    rules = OperationRules(
+        edge=EdgePolicy(introspection_needs_sign_in=settings.environment == "production"),
+        validation_rules=(*QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+                          *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules),
+        max_tokens=settings.graphql_max_tokens)
     schema = MinesafeSchema(
         query=merge_types("Query", DOMAIN_QUERIES),
         mutation=merge_types("Mutation", DOMAIN_MUTATIONS),
         subscription=merge_types("Subscription", DOMAIN_SUBSCRIPTIONS),
-        extensions=[
-            lambda: AddValidationRules(limit_rules),
-            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            # clients send the same few documents over and over: parse and validate each once
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-            DatabaseScopes,
-            ResolvePrincipal,
-            lambda: EdgeChecks(policy=policy, introspection_needs_sign_in=settings.environment == "production"),
-            lambda: MaskErrors(should_mask_error=should_mask_error),
-        ],
+        extensions=[lambda: OperationLifecycle(rules)],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={datetime: AWARE_DATETIME, BigInt: BIG_INT}),
         execution_context_class=MinesafeExecution,
     )
-    policy.describe(schema)
+    rules.edge.describe(schema)
     plan_fields(schema._schema)
     return schema
 

@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend.accounts.roles import Principal
 from backend.audit.flows import record_audit
-from backend.database import tenancy
 from backend.database.base import utcnow
 from backend.database.tenancy import sqlite_write_lock
 from backend.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -179,8 +178,8 @@ async def start_attempt(session: AsyncSession, *, actor: Principal, exam_id: uui
     return attempt
 
 
-async def save_answer(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID, question_id: uuid.UUID,
-                      chosen: Sequence[int], revision: int = 0) -> AttemptAnswer:
+async def save_answer(connection: AsyncConnection, *, actor: Principal, attempt_id: uuid.UUID,
+                      question_id: uuid.UUID, chosen: Sequence[int], revision: int = 0) -> AttemptAnswer:
     """Save one answer as the trainee goes; the same call twice is harmless, an older revision never
     overwrites a newer one, and nothing is accepted after the server-clock deadline or the submit.
 
@@ -189,24 +188,29 @@ async def save_answer(session: AsyncSession, *, actor: Principal, attempt_id: uu
     or an older revision takes the second, explaining path. Not audited one by one, so saves never queue on
     the mine's audit chain: the answer row keeps the latest revision and its server time, and the submitted
     attempt's audit entry carries the whole answer sheet.
+
+    On a Core connection, not an ORM session: the hottest write of an exam (500 people saving at once) needs
+    none of the session's unit of work, which cost about a tenth of a save's CPU. The caller commits.
     """
     picked = sorted(set(chosen))
     if revision >= 0 and (not picked or picked[0] >= 0):
         statement, params = service.save_answer_statement(
-            tenancy.dialect_of(session), mine_id=actor.mine_id, user_id=actor.id, attempt_id=attempt_id,
+            connection.dialect.name, mine_id=actor.mine_id, user_id=actor.id, attempt_id=attempt_id,
             question_id=question_id, picked=picked, revision=revision, now=utcnow())
-        written = (await session.execute(statement, params)).first()
+        written = (await connection.execute(statement, params)).first()
         if written is not None:
             return AttemptAnswer(id=written.id, attempt_id=attempt_id, question_id=question_id, chosen=picked,
                                  revision=revision, saved_at=written.saved_at)
-    return await _refused_or_older(session, actor=actor, attempt_id=attempt_id, question_id=question_id,
+    return await _refused_or_older(connection, actor=actor, attempt_id=attempt_id, question_id=question_id,
                                    chosen=chosen, revision=revision)
 
 
-async def _refused_or_older(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID,
+async def _refused_or_older(connection: AsyncConnection, *, actor: Principal, attempt_id: uuid.UUID,
                             question_id: uuid.UUID, chosen: Sequence[int], revision: int) -> AttemptAnswer:
     """Why the save was refused (the checks one by one, in order), or the newer answer that stays."""
-    attempt = await session.get(Attempt, attempt_id)
+    attempt = (await connection.execute(
+        select(Attempt.mine_id, Attempt.user_id, Attempt.state, Attempt.deadline_at, Attempt.question_ids)
+        .where(Attempt.id == attempt_id))).first()
     if attempt is None or attempt.mine_id != actor.mine_id:
         raise NotFound("no such attempt")
     if attempt.user_id != actor.id:
@@ -215,7 +219,8 @@ async def _refused_or_older(session: AsyncSession, *, actor: Principal, attempt_
         raise InvalidTransition("this attempt is already submitted", current_state=attempt.state.value)
     if utcnow() >= attempt.deadline_at:
         raise InvalidTransition("time is up: answers are no longer accepted", current_state="TIME_UP")
-    question = await session.get(Question, question_id) if str(question_id) in attempt.question_ids else None
+    question = (await connection.execute(select(Question.kind, Question.options).where(Question.id == question_id))
+                ).first() if str(question_id) in attempt.question_ids else None
     if question is None:
         raise ValidationFailed("this question is not part of the attempt", field="questionId")
     try:
@@ -224,11 +229,11 @@ async def _refused_or_older(session: AsyncSession, *, actor: Principal, attempt_
         raise ValidationFailed(str(error), field="chosen") from error
     if revision < 0:
         raise ValidationFailed("revision cannot be negative", field="revision")
-    saved = await session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
-                                                             AttemptAnswer.question_id == question_id))
+    saved = (await connection.execute(select(*AttemptAnswer.__table__.columns).where(
+        AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.question_id == question_id))).first()
     if saved is None:  # the attempt changed between the two statements (never seen): say so, nothing is saved
         raise InvalidTransition("the attempt changed while saving; save again", current_state=attempt.state.value)
-    return saved  # an older revision: the newer answer stays
+    return AttemptAnswer(**saved._mapping)  # an older revision: the newer answer stays
 
 
 async def submit_attempt(session: AsyncSession, *, actor: Principal, attempt_id: uuid.UUID) -> Attempt:

@@ -132,12 +132,11 @@ class Mutation:
     async def save_answer(self, info: Info[Context, None], input: SaveAnswerInput) -> SaveAnswerResult:
         ctx = info.context
         actor = ctx.person()
-        saved = await flows.save_answer(ctx.session, actor=actor, attempt_id=parse_id(input.attempt_id, "attemptId"),
-                                        question_id=parse_id(input.question_id, "questionId"), chosen=input.chosen,
-                                        revision=input.revision)
-        result = SavedAnswer.from_model(saved)
-        await ctx.commit()
-        return result
+        attempt_id, question_id = parse_id(input.attempt_id, "attemptId"), parse_id(input.question_id, "questionId")
+        async with ctx.platform.engine.begin() as connection:  # its own transaction, committed here (no events)
+            saved = await flows.save_answer(connection, actor=actor, attempt_id=attempt_id, question_id=question_id,
+                                            chosen=input.chosen, revision=input.revision)
+        return SavedAnswer.from_model(saved)
 
     @strawberry.mutation(description="Submit and grade; submitting again returns the same result.")
     @returns_domain_errors

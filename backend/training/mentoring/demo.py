@@ -108,7 +108,7 @@ async def seed_training(session: AsyncSession, platform: Platform, demo: dict[st
                                                  rng=random.Random(6))
     right = {q.id: q.correct for q in outcome.imported}
     for question_id in attempt.question_ids:
-        await exam_flows.save_answer(session, actor=p["kuanggong1"], attempt_id=attempt.id,
+        await exam_flows.save_answer(await session.connection(), actor=p["kuanggong1"], attempt_id=attempt.id,
                                 question_id=uuid.UUID(question_id), chosen=right[uuid.UUID(question_id)])
     await exam_flows.submit_attempt(session, actor=p["kuanggong1"], attempt_id=attempt.id)
     await flows.confirm_violation(session, actor=officer, person_id=users["kuanggong2"].id,

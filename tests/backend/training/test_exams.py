@@ -351,3 +351,33 @@ async def test_a_mentor_assigns_an_exam_and_sees_the_apprentices_results(client,
     other = await gql(client, "query($id: ID!) { trainingRecord(personId: $id) { __typename } }",
                       {"id": mine.user_id("miner")}, token=mine.token("miner2"))
     assert other["trainingRecord"]["__typename"] == "NotAllowed"
+
+
+async def test_a_refused_save_says_why_and_changes_nothing(client, make_mine, platform) -> None:
+    """The explaining path, check by check: someone else's attempt, another mine's, an attempt that does not
+    exist, a question not drawn for it, options out of range, a negative revision."""
+    mine, other_mine = await make_mine(), await make_mine()
+    created = await assigned_exam(client, mine)
+    token = mine.token("miner")
+    attempt = (await gql(client, START, {"exam": created["id"]}, token=token))["startExamAttempt"]
+    first = attempt["questions"][0]["id"]
+
+    async def save(who: str, **changes: object) -> dict:
+        answer = {"attemptId": attempt["id"], "questionId": first, "chosen": [1], **changes}
+        return (await gql(client, SAVE, {"input": answer}, token=who))["saveAnswer"]
+
+    assert (await save(mine.token("miner2")))["__typename"] == "NotAllowed"
+    assert (await save(other_mine.token("miner")))["__typename"] == "NotFound"
+    assert (await save(token, attemptId=str(uuid.uuid4())))["__typename"] == "NotFound"
+    not_drawn = await save(token, questionId=str(uuid.uuid4()))
+    assert (not_drawn["__typename"], not_drawn["field"]) == ("ValidationFailed", "questionId")
+    out_of_range = await save(token, chosen=[7])
+    assert (out_of_range["__typename"], out_of_range["field"]) == ("ValidationFailed", "chosen")
+    negative = await save(token, revision=-1)
+    assert (negative["__typename"], negative["field"]) == ("ValidationFailed", "revision")
+    async with platform.session_factory() as session:
+        saved = await session.scalar(select(func.count(AttemptAnswer.id)).where(
+            AttemptAnswer.attempt_id == uuid.UUID(attempt["id"])))
+    assert saved == 0
+    good = await save(token, revision=1)
+    assert (good["__typename"], good["chosen"], good["revision"]) == ("SavedAnswer", [1], 1)
