@@ -110,9 +110,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
                       asyncio.create_task(permits_sweep_loop(app.state.platform), name="permits-sweep"),
                       asyncio.create_task(permits_presence_loop(app.state.platform), name="permits-presence"),
                       asyncio.create_task(positioning_sweep_loop(app.state.platform), name="positioning-sweep")]
-        if owned:  # a server process, not a test sharing its Platform
+        if owned:  # a server, not a test sharing its Platform
             freeze_startup_heap()
         yield
+        if owned:  # a server run inside another process (a test's) leaves that process's collector as it was
+            gc.unfreeze()
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)

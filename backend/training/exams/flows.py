@@ -229,7 +229,7 @@ async def _refused_or_older(connection: AsyncConnection, *, actor: Principal, at
         raise ValidationFailed(str(error), field="chosen") from error
     if revision < 0:
         raise ValidationFailed("revision cannot be negative", field="revision")
-    saved = (await connection.execute(select(*AttemptAnswer.__table__.columns).where(
+    saved = (await connection.execute(select(AttemptAnswer.__table__).where(
         AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.question_id == question_id))).first()
     if saved is None:  # the attempt changed between the two statements (never seen): say so, nothing is saved
         raise InvalidTransition("the attempt changed while saving; save again", current_state=attempt.state.value)
